@@ -1,0 +1,31 @@
+"""SQLAlchemy 2.0 ORM models of the enforcement system. Imports nothing else of ours."""
+from models.base import Base
+from models.enums import Action, HolidayKind, RoadClass, VehicleType
+from models.geography import Camera, District, RoadSegment
+from models.schedule import (
+    CitySetting,
+    Holiday,
+    RestrictionRule,
+    TimeSlot,
+    rule_districts,
+    rule_segments,
+    rule_time_slots,
+)
+
+__all__ = [
+    "Action",
+    "Base",
+    "Camera",
+    "CitySetting",
+    "District",
+    "Holiday",
+    "HolidayKind",
+    "RestrictionRule",
+    "RoadClass",
+    "RoadSegment",
+    "TimeSlot",
+    "VehicleType",
+    "rule_districts",
+    "rule_segments",
+    "rule_time_slots",
+]

@@ -1,0 +1,47 @@
+"""CRUD for the city's reference data; one router per entity kind, built from the same template."""
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Response, status
+
+from traffic.api.deps import DbSession
+from traffic.services import city as service
+from traffic.services import city_repository as repo
+from traffic.services.city_repository import KINDS, Kind
+
+
+def _router_for(kind: Kind) -> APIRouter:
+    schema = kind.schema
+    router = APIRouter(prefix=f"/{kind.plural.replace('_', '-')}", tags=[kind.plural])
+
+    @router.get("", response_model=list[schema], summary=f"List {kind.plural}")
+    def list_items(
+        session: DbSession,
+        limit: int = Query(500, ge=1, le=5000),
+        offset: int = Query(0, ge=0),
+    ) -> list[Any]:
+        return [kind.to_schema(o) for o in repo.list_all(session, kind, limit=limit, offset=offset)]
+
+    @router.post("", response_model=schema, status_code=status.HTTP_201_CREATED, summary=f"Create a {kind.name}")
+    def create_item(body: schema, session: DbSession) -> Any:  # type: ignore[valid-type]
+        return kind.to_schema(service.create(session, kind, body))
+
+    @router.get("/{key}", response_model=schema, summary=f"Get a {kind.name}")
+    def get_item(key: str, session: DbSession) -> Any:
+        return kind.to_schema(service.get(session, kind, kind.parse_key(key)))
+
+    @router.put("/{key}", response_model=schema, summary=f"Replace a {kind.name}")
+    def replace_item(body: schema, key: str, session: DbSession) -> Any:  # type: ignore[valid-type]
+        return kind.to_schema(service.replace(session, kind, kind.parse_key(key), body))
+
+    @router.delete("/{key}", status_code=status.HTTP_204_NO_CONTENT, summary=f"Delete a {kind.name}")
+    def delete_item(key: str, session: DbSession) -> Response:
+        service.remove(session, kind, kind.parse_key(key))
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+    return router
+
+
+def city_routers() -> list[APIRouter]:
+    return [_router_for(kind) for kind in KINDS]

@@ -1,0 +1,62 @@
+"""One error shape everywhere: {"error": <Kind>, "detail": <message>} with the matching 4xx status."""
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from traffic.errors import TrafficError
+
+log = logging.getLogger(__name__)
+
+_HTTP_KINDS = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    409: "Conflict",
+    413: "PayloadTooLarge",
+    415: "UnsupportedMediaType",
+    422: "ValidationError",
+    429: "TooManyRequests",
+}
+
+
+def error_body(kind: str, detail: str) -> dict[str, str]:
+    return {"error": kind, "detail": detail}
+
+
+def _describe_validation(exc: RequestValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")]
+        where = ".".join(loc) or "request"
+        message = "unknown field" if error.get("type") == "extra_forbidden" else error.get("msg", "invalid")
+        parts.append(f"{where}: {message}")
+    return "; ".join(parts) or "invalid request"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(TrafficError)
+    async def _domain(_: Request, exc: TrafficError) -> JSONResponse:
+        return JSONResponse(error_body(exc.kind, exc.detail), status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(error_body("ValidationError", _describe_validation(exc)), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        kind = _HTTP_KINDS.get(exc.status_code, "HTTPError")
+        detail = exc.detail if isinstance(exc.detail, str) else kind
+        return JSONResponse(error_body(kind, detail), status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:
+        log.info("integrity error: %s", exc.orig)
+        return JSONResponse(error_body("Conflict", "the change conflicts with stored data"), status_code=409)

@@ -1,0 +1,59 @@
+"""The `traffic` command."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from traffic import migrate
+from traffic.cli import config, db
+from traffic.cli.common import domain_errors, echo, load_settings, open_engine
+
+DEMO_DIR = Path(__file__).resolve().parents[1] / "demo"
+
+app = typer.Typer(
+    help="交通秩序执法记录系统 — traffic-order enforcement records for tricycles and unplated four-wheelers.",
+    no_args_is_help=True,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(config.app, name="config")
+
+
+@app.command("serve")
+def serve_command(
+    host: str = typer.Option("127.0.0.1", help="address to listen on"),
+    port: int = typer.Option(8000, help="port to listen on"),
+    migrate_first: bool = typer.Option(True, "--migrate/--no-migrate", help="upgrade the schema before serving"),
+) -> None:
+    """Serve the API (and, in the embedded default, its workers)."""
+    import uvicorn
+
+    from traffic.api.app import create_app
+
+    settings = load_settings()
+    engine = open_engine(settings)
+    if migrate_first:
+        migrate.upgrade(engine)
+    uvicorn.run(create_app(settings, engine=engine), host=host, port=port, log_level="info")
+
+
+@app.command("demo")
+def demo_command(
+    host: str = typer.Option("127.0.0.1"),
+    port: int = typer.Option(8000),
+    serve: bool = typer.Option(True, "--serve/--no-serve", help="start the server after preparing the demo"),
+) -> None:
+    """Prepare the demo city on the embedded database and serve it."""
+    settings = load_settings()
+    engine = open_engine(settings)
+    migrate.upgrade(engine)
+    with domain_errors():
+        report = config.apply_city_file(engine, DEMO_DIR / "city.yaml", prune=False)
+    echo(f"demo city: {report.summary()}")
+    if serve:
+        echo(f"API: http://{host}:{port}/docs")
+        serve_command(host=host, port=port, migrate_first=False)
+
+
+if __name__ == "__main__":
+    app()

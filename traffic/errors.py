@@ -1,0 +1,48 @@
+"""Domain errors. Services raise these; the API renders every one as {"error": <class name>, "detail": <message>}."""
+from __future__ import annotations
+
+
+class TrafficError(Exception):
+    status_code = 400
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+    @property
+    def kind(self) -> str:
+        return type(self).__name__
+
+
+class NotFound(TrafficError):
+    status_code = 404
+
+
+class AlreadyExists(TrafficError):
+    status_code = 409
+
+
+class Conflict(TrafficError):
+    status_code = 409
+
+
+class InvalidInput(TrafficError):
+    status_code = 422
+
+
+class Unauthorized(TrafficError):
+    status_code = 401
+
+
+class Forbidden(TrafficError):
+    status_code = 403
+
+
+class PayloadTooLarge(TrafficError):
+    status_code = 413
+
+
+class ConfigError(TrafficError):
+    """A city file that cannot be applied; the message names the file, line and field."""
+
+    status_code = 422

@@ -1,0 +1,64 @@
+"""Settings from the environment (prefix ``TRAFFIC_``); nothing is read at import time."""
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev", "development", "please-change"}
+SECRET_FILE_NAME = "secret_key"
+
+
+class Settings(BaseSettings):
+    """Runtime configuration. Build one explicitly (``Settings()``) and hand it to the app or CLI."""
+
+    model_config = SettingsConfigDict(env_prefix="TRAFFIC_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    database_url: str = Field(default="", description="SQLAlchemy URL; default: SQLite under ./var/")
+    timezone: str = "Asia/Shanghai"
+    data_dir: Path = Path("var/data")
+    secret_key: SecretStr | None = None
+    queue_url: str | None = Field(default=None, description="redis://... to use a broker instead of the database")
+    max_upload_bytes: int = 10 * 1024 * 1024
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown timezone {value!r}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{Path('var') / 'traffic.sqlite3'}"
+        if self.env == "production":
+            key = self.secret_key.get_secret_value() if self.secret_key else ""
+            if key.strip().lower() in PLACEHOLDER_SECRETS or len(key) < 16:
+                raise ValueError(
+                    "TRAFFIC_SECRET_KEY must be set to a random value of at least 16 characters in production"
+                )
+        return self
+
+    def resolved_secret_key(self) -> bytes:
+        """The server key for evidence seals; in development one is generated once and kept under the data dir."""
+        if self.secret_key is not None and self.secret_key.get_secret_value():
+            return self.secret_key.get_secret_value().encode()
+        path = self.data_dir / SECRET_FILE_NAME
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            candidate = secrets.token_hex(32)
+            try:
+                with path.open("x", encoding="utf-8") as handle:
+                    handle.write(candidate)
+                path.chmod(0o600)
+            except FileExistsError:
+                pass  # another process created it first; use theirs
+        return path.read_text(encoding="utf-8").strip().encode()
