@@ -6,6 +6,7 @@ from sqlalchemy import Engine, text
 
 from traffic.api import rules
 from traffic.api.city import city_routers
+from traffic.api.deps import DbSession
 from traffic.api.errors import install_error_handlers
 from traffic.db import make_engine, make_session_factory
 from traffic.settings import Settings
@@ -32,9 +33,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(api)
 
     @app.get("/healthz", tags=["health"])
-    def healthz() -> dict[str, str]:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        return {"status": "ok", "database": engine.dialect.name}
+    def healthz(session: DbSession) -> dict[str, str]:
+        session.execute(text("SELECT 1"))
+        return {"status": "ok", "database": session.get_bind().dialect.name}
 
     return app

@@ -1,5 +1,5 @@
 """CRUD for the city's reference data; one router per entity kind, built from the same template."""
-from __future__ import annotations
+# No `from __future__ import annotations` here: FastAPI must see the real schema classes, which are closure variables.
 
 from typing import Any
 
