@@ -2,6 +2,17 @@
 from models.base import Base
 from models.enums import Action, HolidayKind, RoadClass, VehicleType
 from models.geography import Camera, District, RoadSegment
+from models.ingest import CameraState, IngestFrame
+from models.records import (
+    EnforcementRecord,
+    EvidenceFile,
+    RecordEvent,
+    RecordSequence,
+    Sighting,
+    WebhookDelivery,
+    WebhookSubscription,
+    frame_sightings,
+)
 from models.schedule import (
     CitySetting,
     Holiday,
@@ -16,6 +27,16 @@ __all__ = [
     "Action",
     "Base",
     "Camera",
+    "CameraState",
+    "EnforcementRecord",
+    "EvidenceFile",
+    "IngestFrame",
+    "RecordEvent",
+    "RecordSequence",
+    "Sighting",
+    "WebhookDelivery",
+    "WebhookSubscription",
+    "frame_sightings",
     "CitySetting",
     "District",
     "Holiday",

@@ -1,9 +1,10 @@
 """Where enforcement happens: districts, their road segments and the cameras watching them."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Enum, Float, ForeignKey, String
+from sqlalchemy import JSON, Boolean, DateTime, Enum, Float, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base
@@ -50,5 +51,8 @@ class Camera(Base):
     # Normalised [x, y] polygon in image coordinates (0..1): the road area that counts.
     zone: Mapped[list[list[float]] | None] = mapped_column(JSON, default=None)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # SHA-256 of the camera's ingest key (a 256-bit random token, so a plain hash suffices); None: no key issued.
+    key_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    key_issued_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
     segment: Mapped[RoadSegment] = relationship(back_populates="cameras", lazy="raise")

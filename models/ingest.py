@@ -1,0 +1,54 @@
+"""Frames accepted from cameras, waiting for or done with processing, and each camera's tracking checkpoint."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, deferred, mapped_column
+
+from models.base import Base
+
+
+class IngestFrame(Base):
+    """One snapshot a camera pushed (or a pulled frame), kept durably from the moment it is accepted.
+
+    ``status`` moves queued → processing → done | failed. ``frame_id`` is the client's idempotency key.
+    """
+
+    __tablename__ = "ingest_frames"
+    __table_args__ = (Index("ix_ingest_frames_queue", "status", "camera_id", "captured_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    frame_id: Mapped[str] = mapped_column(String(128), unique=True)
+    camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id", ondelete="RESTRICT"), index=True)
+    captured_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    content_type: Mapped[str] = mapped_column(String(32))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    # Kept in the database so that a worker on any machine can read it; loaded only on demand.
+    image: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    processed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+class CameraState(Base):
+    """A camera's tracking checkpoint, saved in the same transaction as the results of the frame it follows.
+
+    ``lease_owner``/``lease_until`` give one worker at a time the camera, so its frames are tracked in order.
+    """
+
+    __tablename__ = "camera_states"
+
+    camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id", ondelete="CASCADE"), primary_key=True)
+    state: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, default=None))
+    epoch: Mapped[int] = mapped_column(Integer, default=0)
+    last_captured_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    last_frame_id: Mapped[str | None] = mapped_column(String(128), default=None)
+    lease_owner: Mapped[str | None] = mapped_column(String(128), default=None)
+    lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
