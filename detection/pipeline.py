@@ -31,6 +31,9 @@ class PipelineSettings:
     tracker: TrackerSettings = field(default_factory=TrackerSettings)
     sightings: SightingSettings = field(default_factory=SightingSettings)
     plates: PlateCheckSettings = field(default_factory=PlateCheckSettings)
+    nested_box_ioa: float | None = 0.85
+    """A vehicle box lying this much (intersection over its own area) inside a higher-scored one is a duplicate the
+    model's NMS let through (IoU stays low when one box is much smaller); it is not tracked. None keeps all."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,22 @@ class CameraState:
         return clone
 
 
+def nested_duplicates(xyxy: np.ndarray, scores: np.ndarray, max_ioa: float) -> np.ndarray:
+    """Boolean mask of boxes lying `max_ioa` or more inside a higher-scored box."""
+    n = len(scores)
+    if n < 2:
+        return np.zeros(n, bool)
+    x1 = np.maximum(xyxy[:, None, 0], xyxy[None, :, 0])
+    y1 = np.maximum(xyxy[:, None, 1], xyxy[None, :, 1])
+    x2 = np.minimum(xyxy[:, None, 2], xyxy[None, :, 2])
+    y2 = np.minimum(xyxy[:, None, 3], xyxy[None, :, 3])
+    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
+    own = np.maximum((xyxy[:, 2] - xyxy[:, 0]) * (xyxy[:, 3] - xyxy[:, 1]), 1e-9)
+    ioa = inter / own[:, None]  # row i: share of box i inside box j
+    higher = scores[None, :] > scores[:, None]
+    return ((ioa >= max_ioa) & higher).any(axis=1)
+
+
 def assign_plates(
     vehicle_boxes: np.ndarray, plate_boxes: np.ndarray, plate_scores: np.ndarray
 ) -> list[tuple[Box, float] | None]:
@@ -103,13 +122,16 @@ class CameraPipeline:
 
     def __init__(
         self,
-        detector: Detector,
+        detector: Detector | None,
         class_map: ClassMap,
         settings: PipelineSettings | None = None,
         plate_reader: PlateReaderLike | None = None,
         state: CameraState | None = None,
     ):
-        """Compose the stages; pass `state` (from `state` or `checkpoint`) to resume where a previous run stopped."""
+        """Compose the stages; pass `state` (from `state` or `checkpoint`) to resume where a previous run stopped.
+
+        `detector` may be None when detections come from elsewhere: then call `track(frame, detections)` yourself.
+        """
         self.detector = detector
         self.class_map = class_map
         self.settings = settings or PipelineSettings()
@@ -138,13 +160,15 @@ class CameraPipeline:
 
     def step_batch(self, frames: Sequence[Frame]) -> list[FrameResult]:
         """Detect on a batch of frames in one model call, then track them in order."""
+        if self.detector is None:
+            raise RuntimeError("this pipeline has no detector; hand detections to track() instead")
         all_detections = self.detector.detect([f.image for f in frames])
         return [self.track(frame, dets) for frame, dets in zip(frames, all_detections)]
 
     def run(self, frames: Iterable[Frame], finish: bool = True) -> Iterator[FrameResult]:
         """Process a whole source, `batch` frames per model call; the last result carries the end-of-run events."""
         batch: list[Frame] = []
-        size = self.detector.settings.batch
+        size = self.detector.settings.batch if self.detector is not None else 1
         last: FrameResult | None = None
         for frame in frames:
             batch.append(frame)
@@ -175,8 +199,9 @@ class CameraPipeline:
         state = self.state
         state.frames_seen += 1
         class_ids = detections.class_ids
-        vehicle_rows = np.flatnonzero(self.class_map.vehicle_mask(class_ids))
-        vehicles = detections.select(vehicle_rows)
+        vehicles = detections.select(self.class_map.vehicle_mask(class_ids))
+        if self.settings.nested_box_ioa is not None:
+            vehicles = vehicles.select(~nested_duplicates(vehicles.xyxy, vehicles.scores, self.settings.nested_box_ioa))
         track_ids, det_idx = state.tracker.update(vehicles, frame.image)
         boxes = vehicles.xyxy[det_idx]
         inside = self.settings.zone.contains(boxes, frame.size)
