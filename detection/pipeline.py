@@ -1,0 +1,265 @@
+"""One camera's pipeline: frames in, sighting events out.
+
+detect (batched) -> keep vehicle classes -> track (ByteTrack/BoT-SORT) -> zone with inertia -> plate check -> sighting
+book (thresholds, vote, evidence) -> events. Everything that must survive a restart (tracker, open tracks, zone
+counters) lives in `CameraState`, which pickles; the model and the plate reader do not, and are handed in again.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from detection.class_map import ClassMap
+from detection.detector import Detector
+from detection.plate_check import PlateCheck, PlateCheckSettings, PlateReaderLike
+from detection.sightings import Observation, SightingSettings, TrackRecord
+from detection.tracking import Tracker, TrackerSettings
+from detection.types import Box, Detections, Frame, SightingEvent
+from detection.zone import Zone, ZoneInertia
+
+
+@dataclass(frozen=True)
+class PipelineSettings:
+    """Everything that tunes one camera's pipeline except the model itself (see DetectorSettings)."""
+
+    camera: str = "camera"
+    zone: Zone = field(default_factory=Zone.whole_frame)
+    tracker: TrackerSettings = field(default_factory=TrackerSettings)
+    sightings: SightingSettings = field(default_factory=SightingSettings)
+    plates: PlateCheckSettings = field(default_factory=PlateCheckSettings)
+    nested_box_ioa: float | None = 0.85
+    """A vehicle box lying this much (intersection over its own area) inside a higher-scored one is a duplicate the
+    model's NMS let through (IoU stays low when one box is much smaller); it is not tracked. None keeps all."""
+
+
+@dataclass(frozen=True)
+class TrackedVehicle:
+    """A vehicle the tracker matched on a frame."""
+
+    track_id: int
+    box: Box
+    score: float
+    category: str
+    inside: bool
+    plate_box: Box | None
+    in_sighting: bool
+
+
+@dataclass(frozen=True, eq=False)
+class FrameResult:
+    """What the pipeline made of one frame: the model's raw detections, the tracked vehicles, and events."""
+
+    frame: Frame
+    detections: Detections
+    vehicles: list[TrackedVehicle]
+    events: list[SightingEvent]
+
+
+@dataclass
+class CameraState:
+    """The resumable part of a camera pipeline (pickle it to checkpoint, hand it back to resume)."""
+
+    tracker: Tracker
+    inertia: ZoneInertia
+    records: dict[int, TrackRecord] = field(default_factory=dict)
+    frames_seen: int = 0
+
+    def without_images(self) -> CameraState:
+        """A copy whose evidence keeps frame references only."""
+        clone: CameraState = pickle.loads(pickle.dumps(self))
+        for record in clone.records.values():
+            record.drop_images()
+        return clone
+
+
+def nested_duplicates(xyxy: np.ndarray, scores: np.ndarray, max_ioa: float) -> np.ndarray:
+    """Boolean mask of boxes lying `max_ioa` or more inside a higher-scored box."""
+    n = len(scores)
+    if n < 2:
+        return np.zeros(n, bool)
+    x1 = np.maximum(xyxy[:, None, 0], xyxy[None, :, 0])
+    y1 = np.maximum(xyxy[:, None, 1], xyxy[None, :, 1])
+    x2 = np.minimum(xyxy[:, None, 2], xyxy[None, :, 2])
+    y2 = np.minimum(xyxy[:, None, 3], xyxy[None, :, 3])
+    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
+    own = np.maximum((xyxy[:, 2] - xyxy[:, 0]) * (xyxy[:, 3] - xyxy[:, 1]), 1e-9)
+    ioa = inter / own[:, None]  # row i: share of box i inside box j
+    higher = scores[None, :] > scores[:, None]
+    return ((ioa >= max_ioa) & higher).any(axis=1)
+
+
+def assign_plates(
+    vehicle_boxes: np.ndarray, plate_boxes: np.ndarray, plate_scores: np.ndarray
+) -> list[tuple[Box, float] | None]:
+    """Give each plate box to the smallest vehicle box that holds its centre; keep the best plate per vehicle."""
+    out: list[tuple[Box, float] | None] = [None] * len(vehicle_boxes)
+    if len(vehicle_boxes) == 0 or len(plate_boxes) == 0:
+        return out
+    cx = (plate_boxes[:, 0] + plate_boxes[:, 2]) / 2.0
+    cy = (plate_boxes[:, 1] + plate_boxes[:, 3]) / 2.0
+    v = vehicle_boxes
+    holds = (
+        (cx[None, :] >= v[:, 0:1]) & (cx[None, :] <= v[:, 2:3]) & (cy[None, :] >= v[:, 1:2]) & (cy[None, :] <= v[:, 3:4])
+    )
+    areas = (v[:, 2] - v[:, 0]) * (v[:, 3] - v[:, 1])
+    for p in range(len(plate_boxes)):
+        holders = np.flatnonzero(holds[:, p])
+        if len(holders) == 0:
+            continue
+        owner = int(holders[np.argmin(areas[holders])])
+        score = float(plate_scores[p])
+        if out[owner] is None or score > out[owner][1]:
+            out[owner] = (tuple(float(x) for x in plate_boxes[p]), score)
+    return out
+
+
+class CameraPipeline:
+    """Turns one camera's frames into sighting events (`process`, `run`), and ends open tracks on `finish`."""
+
+    def __init__(
+        self,
+        detector: Detector | None,
+        class_map: ClassMap,
+        settings: PipelineSettings | None = None,
+        plate_reader: PlateReaderLike | None = None,
+        state: CameraState | None = None,
+    ):
+        """Compose the stages; pass `state` (from `state` or `checkpoint`) to resume where a previous run stopped.
+
+        `detector` may be None when detections come from elsewhere: then call `track(frame, detections)` yourself.
+        """
+        self.detector = detector
+        self.class_map = class_map
+        self.settings = settings or PipelineSettings()
+        self.plate_check = PlateCheck(self.settings.plates, plate_reader)
+        self.state = state or CameraState(Tracker(self.settings.tracker), ZoneInertia(self.settings.zone))
+
+    def checkpoint(self, include_images: bool = False) -> bytes:
+        """The pickled state; without images unless asked, so it stays small."""
+        return pickle.dumps(self.state if include_images else self.state.without_images())
+
+    @staticmethod
+    def restore(data: bytes) -> CameraState:
+        """A state from `checkpoint` bytes."""
+        state = pickle.loads(data)
+        if not isinstance(state, CameraState):
+            raise TypeError(f"not a camera checkpoint: {type(state).__name__}")
+        return state
+
+    def process(self, frame: Frame) -> list[SightingEvent]:
+        """Process one frame; returns the events it caused."""
+        return self.step(frame).events
+
+    def step(self, frame: Frame) -> FrameResult:
+        """Process one frame and return everything about it."""
+        return self.step_batch([frame])[0]
+
+    def step_batch(self, frames: Sequence[Frame]) -> list[FrameResult]:
+        """Detect on a batch of frames in one model call, then track them in order."""
+        if self.detector is None:
+            raise RuntimeError("this pipeline has no detector; hand detections to track() instead")
+        all_detections = self.detector.detect([f.image for f in frames])
+        return [self.track(frame, dets) for frame, dets in zip(frames, all_detections)]
+
+    def run(self, frames: Iterable[Frame], finish: bool = True) -> Iterator[FrameResult]:
+        """Process a whole source, `batch` frames per model call; the last result carries the end-of-run events."""
+        batch: list[Frame] = []
+        size = self.detector.settings.batch if self.detector is not None else 1
+        last: FrameResult | None = None
+        for frame in frames:
+            batch.append(frame)
+            if len(batch) < size:
+                continue
+            for result in self.step_batch(batch):
+                if last is not None:
+                    yield last
+                last = result
+            batch = []
+        if batch:
+            for result in self.step_batch(batch):
+                if last is not None:
+                    yield last
+                last = result
+        if last is not None:
+            if finish:
+                last = replace(last, events=last.events + self.finish())
+            yield last
+
+    def finish(self) -> list[SightingEvent]:
+        """End every open track (end of a file, or a camera going away)."""
+        events = [self._end(track_id) for track_id in list(self.state.records)]
+        return [e for e in events if e is not None]
+
+    def track(self, frame: Frame, detections: Detections) -> FrameResult:
+        """Track one frame's detections and update the sightings."""
+        state = self.state
+        state.frames_seen += 1
+        class_ids = detections.class_ids
+        vehicles = detections.select(self.class_map.vehicle_mask(class_ids))
+        if self.settings.nested_box_ioa is not None:
+            vehicles = vehicles.select(~nested_duplicates(vehicles.xyxy, vehicles.scores, self.settings.nested_box_ioa))
+        track_ids, det_idx = state.tracker.update(vehicles, frame.image)
+        boxes = vehicles.xyxy[det_idx]
+        inside = self.settings.zone.contains(boxes, frame.size)
+        state.inertia.update(track_ids, inside)
+        model_plates = self.class_map.has_plate_class
+        if model_plates:
+            plate_rows = self.class_map.plate_mask(class_ids)
+            plates = assign_plates(boxes, detections.xyxy[plate_rows], detections.scores[plate_rows])
+        else:
+            plates = [None] * len(track_ids)
+
+        events: list[SightingEvent] = []
+        tracked: list[TrackedVehicle] = []
+        for k, track_id in enumerate(track_ids.tolist()):
+            i = int(det_idx[k])
+            box = tuple(float(v) for v in vehicles.xyxy[i])
+            score = float(vehicles.scores[i])
+            record = state.records.get(track_id)
+            if record is None:
+                record = state.records[track_id] = TrackRecord(track_id)
+            plate_box, plate_score = plates[k] if plates[k] is not None else (None, None)
+            if inside[k]:
+                plate_box = self.plate_check.observe(
+                    record.plate, frame.image, state.frames_seen, box, score, plate_box, plate_score, model_plates
+                )
+                record.plate_state = self.plate_check.state(record.plate, model_plates)
+            obs = Observation(track_id, box, score, self.class_map.category(vehicles.class_ids[i]), bool(inside[k]),
+                              plate_box)
+            record.observe(frame, obs, self.settings.sightings)
+            event = self._advance(record, state.inertia.admitted(track_id))
+            if event is not None:
+                events.append(event)
+            tracked.append(TrackedVehicle(track_id, box, score, obs.category, obs.inside, plate_box, record.started))
+
+        alive = state.tracker.alive_ids()
+        for track_id in [t for t in state.records if t not in alive]:
+            event = self._end(track_id)
+            if event is not None:
+                events.append(event)
+        return FrameResult(frame, detections, tracked, events)
+
+    def _advance(self, record: TrackRecord, admitted: bool) -> SightingEvent | None:
+        settings = self.settings.sightings
+        if not record.started:
+            if not record.ready(settings, admitted):
+                return None
+            record.started = True
+            record.last_signature = record.signature()
+            return SightingEvent("started", record.snapshot(self.settings.camera, settings))
+        signature = record.signature()
+        if signature == record.last_signature:
+            return None
+        record.last_signature = signature
+        return SightingEvent("updated", record.snapshot(self.settings.camera, settings))
+
+    def _end(self, track_id: int) -> SightingEvent | None:
+        record = self.state.records.pop(track_id)
+        self.state.inertia.forget(track_id)
+        if not record.started:
+            return None
+        return SightingEvent("ended", record.snapshot(self.settings.camera, self.settings.sightings))

@@ -1,0 +1,61 @@
+"""Shared helpers for the vision tests: real data lives in ../shared/data beside the repository."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+JAKARTA_VIDEO = DATA / "video_jakarta_street_traffic" / "jakarta_street_traffic_20s.mp4"
+COCO_ONNX = DATA / "yolov8n_coco_int8_onnx" / "yolov8n_int8.onnx"
+COCO_OPENVINO = DATA / "yolo11n_coco_int8_openvino" / "yolo11n_int8_openvino_model"
+BUS_JPG = DATA / "images_ultralytics_assets" / "bus.jpg"
+
+
+def require(*paths: Path) -> None:
+    """Fail in CI, skip elsewhere, when real test data is missing."""
+    missing = [str(p) for p in paths if not p.exists()]
+    if not missing:
+        return
+    message = f"real test data missing: {', '.join(missing)}"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def jakarta_video() -> Path:
+    """The 20 s Jakarta street clip (1024x576, 25 fps)."""
+    require(JAKARTA_VIDEO)
+    return JAKARTA_VIDEO
+
+
+@pytest.fixture(scope="session")
+def coco_onnx() -> Path:
+    """yolov8n COCO INT8 ONNX."""
+    require(COCO_ONNX)
+    return COCO_ONNX
+
+
+@pytest.fixture(scope="session")
+def coco_openvino() -> Path:
+    """yolo11n COCO INT8 OpenVINO folder."""
+    require(COCO_OPENVINO)
+    return COCO_OPENVINO
+
+
+@pytest.fixture(scope="session")
+def bus_jpg() -> Path:
+    """Ultralytics' bus.jpg (810x1080)."""
+    require(BUS_JPG)
+    return BUS_JPG
+
+
+@pytest.fixture(scope="session")
+def coco_detector(coco_onnx):
+    """One loaded COCO detector for the whole session (loading costs a second)."""
+    from detection.detector import Detector
+
+    return Detector(coco_onnx)
