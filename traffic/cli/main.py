@@ -6,7 +6,7 @@ from pathlib import Path
 import typer
 
 from traffic import migrate
-from traffic.cli import config, db
+from traffic.cli import config, db, detect, ingest
 from traffic.cli.common import domain_errors, echo, load_settings, open_engine
 
 DEMO_DIR = Path(__file__).resolve().parents[1] / "demo"
@@ -17,6 +17,8 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 app.add_typer(config.app, name="config")
+app.add_typer(ingest.app, name="ingest")
+app.add_typer(detect.app)
 
 
 @app.command("serve")
