@@ -34,6 +34,16 @@ class Settings(BaseSettings):
     zone_inertia: int = Field(default=3, ge=1, description="consecutive in-zone frames before a vehicle counts")
     read_plates: bool = True
     review_days: int = Field(default=10, ge=1, description="days to review a capture (Art. 19-20: 10)")
+    # Push ingest and its workers (docs/ingest.md).
+    max_capture_ahead_s: float = Field(default=300.0, ge=0, description="refuse captured_at further in the future")
+    queue_prefix: str = Field(default="traffic", min_length=1, description="Redis key prefix (stream, group, lock)")
+    embedded_workers: int = Field(default=1, ge=0, description="worker threads inside `traffic serve`; 0: none")
+    worker_batch: int = Field(default=16, ge=1, description="frames a worker takes from one camera per round")
+    worker_poll_s: float = Field(default=0.5, gt=0, description="idle wait between looks for new frames")
+    camera_lease_s: float = Field(default=30.0, gt=0, description="how long a worker holds a camera without news")
+    camera_quiet_s: float = Field(default=20.0, gt=0, description="end open tracks after this long without frames")
+    frame_max_attempts: int = Field(default=3, ge=1, description="tries before a frame is marked failed")
+    queue_reconcile_s: float = Field(default=30.0, gt=0, description="Redis: re-announce frames queued this long")
 
     @field_validator("timezone")
     @classmethod
@@ -43,6 +53,13 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown timezone {value!r}") from exc
         return value
+
+    @field_validator("queue_url")
+    @classmethod
+    def _redis_queue(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(f"TRAFFIC_QUEUE_URL must be a redis://, rediss:// or unix:// URL, got {value!r}")
+        return value or None
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

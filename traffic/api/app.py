@@ -1,22 +1,29 @@
 """The FastAPI application factory: everything the app needs is handed in, nothing is built at import."""
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import Engine, text
+from starlette.concurrency import run_in_threadpool
 
-from traffic.api import rules
+from traffic.api import ingest, rules
 from traffic.api.city import city_routers
 from traffic.api.deps import DbSession
 from traffic.api.errors import install_error_handlers
 from traffic.db import make_engine, make_session_factory
 from traffic.settings import Settings
+from traffic.workers.queues import make_announcer
 
 API_PREFIX = "/api/v1"
 
 
-def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
+def create_app(settings: Settings, *, engine: Engine | None = None, run_workers: bool = False) -> FastAPI:
+    """The app; with ``run_workers`` (as `traffic serve` does) it also runs the embedded ingest workers."""
     engine = engine or make_engine(settings.database_url)
     app = FastAPI(
+        lifespan=_embedded_workers if run_workers and settings.embedded_workers > 0 else None,
         title="交通秩序执法记录系统 Traffic enforcement records",
         version="0.1.0",
         description="三轮车及无牌电动四轮车分时段、分路段、分区域管控：检测、执法记录、审核与统计。",
@@ -24,12 +31,14 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    app.state.frame_announcer = make_announcer(settings, app.state.session_factory)
     install_error_handlers(app)
 
     api = APIRouter(prefix=API_PREFIX)
     for router in city_routers():
         api.include_router(router)
     api.include_router(rules.router)
+    api.include_router(ingest.router)
     app.include_router(api)
 
     @app.get("/healthz", tags=["health"])
@@ -38,3 +47,15 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         return {"status": "ok", "database": session.get_bind().dialect.name}
 
     return app
+
+
+@asynccontextmanager
+async def _embedded_workers(app: FastAPI) -> AsyncIterator[None]:
+    from traffic.workers.embedded import EmbeddedWorkers
+
+    workers = EmbeddedWorkers(app.state.settings, app.state.session_factory, app.state.frame_announcer)
+    workers.start()
+    try:
+        yield
+    finally:
+        await run_in_threadpool(workers.stop)

@@ -6,7 +6,7 @@ from pathlib import Path
 import typer
 
 from traffic import migrate
-from traffic.cli import config, db, detect, ingest
+from traffic.cli import cameras, config, db, detect, ingest, worker
 from traffic.cli.common import domain_errors, echo, load_settings, open_engine
 
 DEMO_DIR = Path(__file__).resolve().parents[1] / "demo"
@@ -19,6 +19,8 @@ app.add_typer(db.app, name="db")
 app.add_typer(config.app, name="config")
 app.add_typer(ingest.app, name="ingest")
 app.add_typer(detect.app)
+app.add_typer(cameras.app, name="cameras")
+app.command("worker")(worker.worker_command)
 
 
 @app.command("serve")
@@ -36,7 +38,7 @@ def serve_command(
     engine = open_engine(settings)
     if migrate_first:
         migrate.upgrade(engine)
-    uvicorn.run(create_app(settings, engine=engine), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(settings, engine=engine, run_workers=True), host=host, port=port, log_level="info")
 
 
 @app.command("demo")

@@ -1,0 +1,94 @@
+"""Push ingest over HTTP: cameras post snapshots; anyone may ask how a frame's processing went."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, status
+
+from traffic.api.deps import AppSettings, DbSession
+from traffic.api.upload import FrameUpload, read_frame_upload
+from traffic.schemas.ingest import FrameAccepted, FrameSightingOut, FrameStatusOut
+from traffic.services.ingest import FrameSubmission, accept_frame, frame_report
+
+router = APIRouter(prefix="/ingest", tags=["ingest"])
+
+ERROR_RESPONSES = {
+    code: {"description": text, "content": {"application/json": {"example": {"error": kind, "detail": "..."}}}}
+    for code, kind, text in (
+        (401, "Unauthorized", "no X-Camera-Key, or a wrong one"),
+        (403, "Forbidden", "the key of another camera"),
+        (404, "NotFound", "unknown camera"),
+        (409, "Conflict", "the camera is disabled, or frame_id already names a different frame"),
+        (413, "PayloadTooLarge", "larger than TRAFFIC_MAX_UPLOAD_BYTES"),
+        (422, "InvalidInput", "not a JPEG/PNG or corrupt; captured_at malformed, without offset or in the future"),
+    )
+}
+MULTIPART_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["image", "camera", "captured_at"],
+                    "properties": {
+                        "image": {"type": "string", "format": "binary", "description": "JPEG or PNG"},
+                        "camera": {"type": "string", "description": "camera code"},
+                        "captured_at": {"type": "string", "format": "date-time",
+                                        "description": "ISO 8601 with offset, e.g. 2023-06-05T07:30:00.250+08:00"},
+                        "frame_id": {"type": "string", "description": "idempotency key; default: SHA-256 of image"},
+                    },
+                }
+            }
+        },
+    },
+    "parameters": [
+        {"name": "X-Camera-Key", "in": "header", "required": True, "schema": {"type": "string"},
+         "description": "the camera's key from `traffic cameras issue-key CAMERA`"}
+    ],
+}
+
+
+@router.post(
+    "/frames",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=FrameAccepted,
+    responses=ERROR_RESPONSES,
+    openapi_extra=MULTIPART_BODY,
+    summary="Push one camera snapshot",
+)
+def post_frame(
+    upload: Annotated[FrameUpload, Depends(read_frame_upload)],
+    session: DbSession,
+    settings: AppSettings,
+    request: Request,
+) -> FrameAccepted:
+    """Store the frame durably and queue it for the workers; posting the same frame again does nothing new."""
+    accepted = accept_frame(
+        session,
+        FrameSubmission(upload.camera, upload.key, upload.captured_at, upload.image, upload.frame_id),
+        max_bytes=settings.max_upload_bytes,
+        max_ahead_s=settings.max_capture_ahead_s,
+        now=dt.datetime.now(dt.timezone.utc),
+    )
+    session.commit()  # durable before the workers hear of it, and before the 202
+    if not accepted.duplicate:
+        request.app.state.frame_announcer.announce(accepted.frame_id, accepted.camera_id)
+    return FrameAccepted(frame_id=accepted.frame_id, status=accepted.status, duplicate=accepted.duplicate)
+
+
+@router.get("/frames/{frame_id}", response_model=FrameStatusOut, summary="How a pushed frame's processing went")
+def get_frame(frame_id: str, session: DbSession) -> FrameStatusOut:
+    report = frame_report(session, frame_id)
+    return FrameStatusOut(
+        frame_id=report.frame_id,
+        camera=report.camera,
+        captured_at=report.captured_at,
+        received_at=report.received_at,
+        status=report.status,
+        attempts=report.attempts,
+        error=report.error,
+        processed_at=report.processed_at,
+        sightings=[FrameSightingOut(**vars(s)) for s in report.sightings],
+    )

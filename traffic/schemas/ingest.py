@@ -1,0 +1,38 @@
+"""What the push-ingest API answers."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+FrameStatusName = Literal["queued", "processing", "done", "failed"]
+
+
+class FrameAccepted(BaseModel):
+    frame_id: str
+    status: FrameStatusName = Field(description="queued for a new frame; the current status for a repeat")
+    duplicate: bool = Field(description="true when this frame had been accepted before; nothing new was done")
+
+
+class FrameSightingOut(BaseModel):
+    id: int
+    vehicle_type: str
+    plate_state: str
+    plate_text: str | None
+    first_seen: dt.datetime
+    last_seen: dt.datetime
+    status: str = Field(description="open while the vehicle is tracked, closed once it left")
+    record_no: str | None = Field(description="the enforcement record made of this sighting, if any")
+
+
+class FrameStatusOut(BaseModel):
+    frame_id: str
+    camera: str
+    captured_at: dt.datetime
+    received_at: dt.datetime
+    status: FrameStatusName
+    attempts: int
+    error: str | None = Field(description="why the frame failed")
+    processed_at: dt.datetime | None
+    sightings: list[FrameSightingOut] = Field(description="sightings this frame started, changed or ended (when done)")

@@ -1,0 +1,138 @@
+"""The database side of the frame queue: which frames wait, their bytes, and status changes."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.orm import Session
+
+from detection.types import EvidenceFrame
+from models import CameraState, IngestFrame
+from traffic.services.ingest import DONE, FAILED, PROCESSING, QUEUED
+
+WAITING = (QUEUED, PROCESSING)  # a frame left `processing` by a dead worker is waiting again
+
+
+@dataclass(frozen=True)
+class WaitingFrame:
+    """A frame's metadata (no image bytes) as the worker sees it before processing."""
+
+    pk: int
+    frame_id: str
+    captured_at: dt.datetime
+    attempts: int
+    error: str | None
+
+
+def cameras_with_waiting_frames(session: Session, limit: int = 100) -> list[int]:
+    """Cameras with waiting frames, the longest-waiting first."""
+    oldest = func.min(IngestFrame.received_at)
+    rows = session.execute(
+        select(IngestFrame.camera_id)
+        .where(IngestFrame.status.in_(WAITING))
+        .group_by(IngestFrame.camera_id)
+        .order_by(oldest)
+        .limit(limit)
+    )
+    return list(rows.scalars())
+
+
+def stale_cameras(session: Session, received_before: dt.datetime, now: dt.datetime) -> list[tuple[int, str]]:
+    """(camera, oldest waiting frame id) for cameras whose frames wait since ``received_before`` and no one holds."""
+    held = exists().where(
+        CameraState.camera_id == IngestFrame.camera_id,
+        CameraState.lease_owner.is_not(None),
+        CameraState.lease_until >= now,
+    )
+    rows = session.execute(
+        select(IngestFrame.camera_id, func.min(IngestFrame.frame_id))
+        .where(IngestFrame.status.in_(WAITING), IngestFrame.received_at < received_before, ~held)
+        .group_by(IngestFrame.camera_id)
+    )
+    return [(camera_id, frame_id) for camera_id, frame_id in rows]
+
+
+def waiting_frames(session: Session, camera_id: int, limit: int) -> list[WaitingFrame]:
+    """The camera's next waiting frames in capture order."""
+    rows = session.execute(
+        select(
+            IngestFrame.id, IngestFrame.frame_id, IngestFrame.captured_at, IngestFrame.attempts, IngestFrame.error
+        )
+        .where(IngestFrame.camera_id == camera_id, IngestFrame.status.in_(WAITING))
+        .order_by(IngestFrame.captured_at, IngestFrame.id)
+        .limit(limit)
+    )
+    return [WaitingFrame(*row) for row in rows]
+
+
+def has_waiting_frames(session: Session, camera_id: int) -> bool:
+    return session.scalar(
+        select(IngestFrame.id)
+        .where(IngestFrame.camera_id == camera_id, IngestFrame.status.in_(WAITING))
+        .limit(1)
+    ) is not None
+
+
+def settled_frame_ids(session: Session, frame_ids: Sequence[str]) -> set[str]:
+    """Those of ``frame_ids`` that need no more work: done, failed, or gone."""
+    waiting = set(
+        session.scalars(
+            select(IngestFrame.frame_id).where(IngestFrame.frame_id.in_(frame_ids), IngestFrame.status.in_(WAITING))
+        )
+    )
+    return set(frame_ids) - waiting
+
+
+def start_attempt(session: Session, pk: int) -> bytes:
+    """Mark the frame as being processed, count the attempt, and return its image bytes."""
+    session.execute(
+        update(IngestFrame).where(IngestFrame.id == pk).values(status=PROCESSING, attempts=IngestFrame.attempts + 1)
+    )
+    return session.scalar(select(IngestFrame.image).where(IngestFrame.id == pk))
+
+
+def mark_done(session: Session, pk: int, now: dt.datetime) -> None:
+    session.execute(update(IngestFrame).where(IngestFrame.id == pk).values(status=DONE, error=None, processed_at=now))
+
+
+def mark_failed(session: Session, pk: int, reason: str, now: dt.datetime) -> None:
+    session.execute(
+        update(IngestFrame).where(IngestFrame.id == pk).values(status=FAILED, error=reason[:2000], processed_at=now)
+    )
+
+
+def mark_retry(session: Session, pk: int, reason: str) -> None:
+    session.execute(update(IngestFrame).where(IngestFrame.id == pk).values(status=QUEUED, error=reason[:2000]))
+
+
+def decode_image(data: bytes | None) -> np.ndarray | None:
+    """BGR pixels of a JPEG or PNG, or None when they cannot be decoded."""
+    if not data:
+        return None
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    return image if image is not None and image.ndim == 3 and image.shape[2] == 3 else None
+
+
+class StoredFrameImages:
+    """The recorder's image loader for pushed frames: evidence frames are read back from the database by id."""
+
+    def __init__(self, session: Session, current: tuple[str, np.ndarray] | None = None) -> None:
+        self.session = session
+        self.cache: dict[str, np.ndarray] = dict([current]) if current else {}
+
+    def __call__(self, evidence: EvidenceFrame) -> np.ndarray:
+        if evidence.image is not None:
+            return evidence.image
+        image = self.cache.get(evidence.frame_ref)
+        if image is None:
+            data = self.session.scalar(select(IngestFrame.image).where(IngestFrame.frame_id == evidence.frame_ref))
+            image = decode_image(data)
+            if image is None:
+                raise LookupError(f"evidence frame {evidence.frame_ref!r} is not stored or cannot be decoded")
+            self.cache[evidence.frame_ref] = image
+        return image
+

@@ -1,0 +1,229 @@
+"""Process one camera's pushed frames in capture order, one transaction per frame.
+
+Each frame's results (through the recorder), its status and the camera's tracking checkpoint are committed together,
+under the camera's lease. A worker killed at any point therefore leaves either the frame's full effect or none, and
+whoever takes the camera next resumes from the last checkpoint: nothing lost, nothing counted twice.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from detection.types import Frame, SightingEvent
+from models import CameraState
+from traffic.db import transaction
+from traffic.services.cameras import CameraRef, load_camera_by_id
+from traffic.settings import Settings
+from traffic.workers import frames as queue
+from traffic.workers.leases import CameraLeases, LeaseLost
+
+log = logging.getLogger(__name__)
+SOURCE = "push"
+
+
+class PipelineLike(Protocol):
+    def process(self, frame: Frame) -> list[SightingEvent]: ...
+    def finish(self) -> list[SightingEvent]: ...
+    def checkpoint(self) -> bytes: ...
+
+
+class VisionLike(Protocol):
+    """What the processor needs of traffic.vision.VisionRuntime."""
+
+    lock: threading.Lock
+
+    def pipeline_for(self, camera: CameraRef, state: bytes | None = None, *, inertia: int = 3) -> PipelineLike: ...
+
+
+class RecorderLike(Protocol):
+    def apply(self, session: Session, camera: CameraRef, events: Sequence[SightingEvent], *, source: str,
+              track_prefix: str, frame_pk: int | None, images: Callable[..., Any]) -> list: ...
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+@dataclass
+class CameraRun:
+    """A camera while this worker holds it: its lease token and the live pipeline matching the last checkpoint."""
+
+    camera: CameraRef
+    token: str
+    pipeline: PipelineLike
+    epoch: int
+    last_captured_at: dt.datetime | None
+
+    @property
+    def track_prefix(self) -> str:
+        # A new epoch starts whenever tracking restarts from nothing, so restarted track ids never collide.
+        return f"{SOURCE}:{self.epoch}"
+
+
+class CameraProcessor:
+    """Drains cameras' waiting frames through the vision pipeline and the recorder, and ends quiet cameras' tracks."""
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        vision: VisionLike,
+        recorder: RecorderLike,
+        settings: Settings,
+        worker_id: str,
+        clock: Callable[[], dt.datetime] = utc_now,
+    ) -> None:
+        self.session_factory = session_factory
+        self.vision = vision
+        self.recorder = recorder
+        self.settings = settings
+        self.clock = clock
+        self.leases = CameraLeases(session_factory, worker_id, settings.camera_lease_s)
+        self.quiet = dt.timedelta(seconds=settings.camera_quiet_s)
+
+    def drain(self, camera_id: int) -> int | None:
+        """Process the camera's waiting frames; the number handled, or None when another worker holds the camera."""
+        token = self.leases.acquire(camera_id, self.clock())
+        if token is None:
+            return None
+        handled = 0
+        try:
+            run = self._open(camera_id, token)
+            while True:
+                with self.session_factory() as session:
+                    batch = queue.waiting_frames(session, camera_id, self.settings.worker_batch)
+                if not batch:
+                    return handled
+                for frame in batch:
+                    handled += 1
+                    if not self._handle(run, frame):
+                        return handled  # a passing failure: give the camera back, retry from the checkpoint later
+        except LeaseLost as exc:
+            log.warning("%s", exc)
+            return handled
+        finally:
+            self.leases.release(camera_id, token)
+
+    def finish_quiet_cameras(self) -> int:
+        """End the open tracks of cameras that sent nothing for ``camera_quiet_s``; the number of cameras ended."""
+        now = self.clock()
+        with self.session_factory() as session:
+            candidates = list(
+                session.scalars(
+                    select(CameraState.camera_id).where(
+                        CameraState.state.is_not(None), CameraState.updated_at < now - self.quiet
+                    )
+                )
+            )
+        ended = 0
+        for camera_id in candidates:
+            token = self.leases.acquire(camera_id, self.clock())
+            if token is None:
+                continue
+            try:
+                with self.session_factory() as session:
+                    if queue.has_waiting_frames(session, camera_id):
+                        continue  # frames arrived meanwhile: draining them ends the tracks by the capture gap
+                run = self._open(camera_id, token)
+                now = self.clock()
+                with transaction(self.session_factory) as session:
+                    self._finish_tracks(session, run)
+                    self.leases.fence(session, camera_id, token, now, state=None, epoch=run.epoch, updated_at=now)
+                ended += 1
+            except LeaseLost as exc:
+                log.warning("%s", exc)
+            finally:
+                self.leases.release(camera_id, token)
+        return ended
+
+    def _open(self, camera_id: int, token: str) -> CameraRun:
+        with self.session_factory() as session:
+            camera = load_camera_by_id(session, camera_id)
+            row = session.execute(
+                select(CameraState.state, CameraState.epoch, CameraState.last_captured_at).where(
+                    CameraState.camera_id == camera_id
+                )
+            ).one()
+        pipeline = self.vision.pipeline_for(camera, row.state, inertia=self.settings.zone_inertia)
+        return CameraRun(camera, token, pipeline, row.epoch, row.last_captured_at)
+
+    def _reopen(self, run: CameraRun) -> None:
+        fresh = self._open(run.camera.id, run.token)
+        run.pipeline, run.epoch, run.last_captured_at = fresh.pipeline, fresh.epoch, fresh.last_captured_at
+
+    def _finish_tracks(self, session: Session, run: CameraRun) -> None:
+        """End every open track (with the current epoch's keys) and start the next epoch from nothing."""
+        with self.vision.lock:
+            events = run.pipeline.finish()
+        self.recorder.apply(
+            session, run.camera, events, source=SOURCE, track_prefix=run.track_prefix, frame_pk=None,
+            images=queue.StoredFrameImages(session),
+        )
+        run.pipeline = self.vision.pipeline_for(run.camera, None, inertia=self.settings.zone_inertia)
+        run.epoch += 1
+
+    def _fail(self, run: CameraRun, frame: queue.WaitingFrame, reason: str) -> None:
+        now = self.clock()
+        with transaction(self.session_factory) as session:
+            self.leases.fence(session, run.camera.id, run.token, now)
+            queue.mark_failed(session, frame.pk, reason, now)
+        log.warning("camera %s frame %s failed: %s", run.camera.code, frame.frame_id, reason)
+
+    def _handle(self, run: CameraRun, frame: queue.WaitingFrame) -> bool:
+        """Process one frame; False when it hit a passing failure and the camera should be retried later."""
+        limit = self.settings.frame_max_attempts
+        if frame.attempts >= limit:
+            last = frame.error or "the worker stopped while processing it"
+            self._fail(run, frame, f"gave up after {frame.attempts} attempts; last: {last}")
+            return True
+        if run.last_captured_at is not None and frame.captured_at < run.last_captured_at:
+            self._fail(run, frame, f"late: captured at {frame.captured_at.isoformat()}, after frames captured up "
+                                   f"to {run.last_captured_at.isoformat()} were processed")
+            return True
+        with transaction(self.session_factory) as session:
+            self.leases.fence(session, run.camera.id, run.token, self.clock())
+            data = queue.start_attempt(session, frame.pk)
+        image = queue.decode_image(data)
+        if image is None:
+            self._fail(run, frame, "the image cannot be decoded")
+            return True
+        try:
+            self._process(run, frame, image)
+            return True
+        except LeaseLost:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any failure of one frame must not stop the worker
+            log.exception("camera %s frame %s: processing failed", run.camera.code, frame.frame_id)
+            reason = f"{type(exc).__name__}: {exc}"
+            self._reopen(run)  # the live pipeline saw the frame; the checkpoint did not
+            if frame.attempts + 1 >= limit:
+                self._fail(run, frame, f"gave up after {frame.attempts + 1} attempts; last: {reason}")
+                return True
+            with transaction(self.session_factory) as session:
+                self.leases.fence(session, run.camera.id, run.token, self.clock())
+                queue.mark_retry(session, frame.pk, reason)
+            return False
+
+    def _process(self, run: CameraRun, frame: queue.WaitingFrame, image) -> None:
+        now = self.clock()
+        with transaction(self.session_factory) as session:
+            if run.last_captured_at is not None and frame.captured_at - run.last_captured_at > self.quiet:
+                self._finish_tracks(session, run)  # the camera was quiet: whatever was tracked has left
+            with self.vision.lock:
+                events = run.pipeline.process(Frame(image, frame.captured_at, frame.pk, frame.frame_id))
+            self.recorder.apply(
+                session, run.camera, events, source=SOURCE, track_prefix=run.track_prefix, frame_pk=frame.pk,
+                images=queue.StoredFrameImages(session, (frame.frame_id, image)),
+            )
+            queue.mark_done(session, frame.pk, now)
+            self.leases.fence(
+                session, run.camera.id, run.token, now, state=run.pipeline.checkpoint(), epoch=run.epoch,
+                last_captured_at=frame.captured_at, last_frame_id=frame.frame_id, updated_at=now,
+            )
+        run.last_captured_at = frame.captured_at
