@@ -61,7 +61,9 @@ def _inspect_jpeg(data: bytes) -> ImageInfo:
         if pos + 2 > size:
             raise InvalidInput("image: truncated JPEG")
         (length,) = struct.unpack_from(">H", data, pos)
-        if length < 2 or pos + length > size:
+        if length < 2:
+            raise InvalidInput("image: corrupt JPEG (bad segment length)")
+        if pos + length > size:
             raise InvalidInput("image: truncated JPEG")
         if marker in JPEG_SOF:
             if length < 8:

@@ -1,0 +1,72 @@
+"""Real camera footage as a camera would push it: JPEG snapshots with capture times, and a model to process them."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import cv2
+import pytest
+
+DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+JAKARTA_VIDEO = DATA / "video_jakarta_street_traffic" / "jakarta_street_traffic_20s.mp4"
+COCO_ONNX = DATA / "yolov8n_coco_int8_onnx" / "yolov8n_int8.onnx"
+BUS_JPG = DATA / "images_ultralytics_assets" / "bus.jpg"
+# The road in the Jakarta clip (normalised polygon, as in tests/detection/test_jakarta_pipeline.py).
+JAKARTA_ROAD = [[0.34, 0.62], [0.68, 0.62], [0.80, 1.0], [0.27, 1.0]]
+VIDEO_FPS = 25.0
+# A Monday morning in the campaign period, local time of the demo city.
+FOOTAGE_START = dt.datetime(2023, 6, 5, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+
+
+def require(*paths: Path) -> None:
+    """Fail in CI, skip elsewhere, when real test data is missing."""
+    missing = [str(p) for p in paths if not p.exists()]
+    if not missing:
+        return
+    message = f"real test data missing: {', '.join(missing)}"
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One JPEG a camera would push, with its capture time."""
+
+    jpeg: bytes
+    captured_at: dt.datetime
+    index: int
+
+    @property
+    def captured_at_text(self) -> str:
+        return self.captured_at.isoformat()
+
+
+@lru_cache(maxsize=4)
+def _read_snapshots(count: int, stride: int) -> tuple[Snapshot, ...]:
+    capture = cv2.VideoCapture(str(JAKARTA_VIDEO))
+    snapshots: list[Snapshot] = []
+    index = 0
+    try:
+        while len(snapshots) < count:
+            ok, image = capture.read()
+            if not ok:
+                break
+            if index % stride == 0:
+                encoded, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])
+                assert encoded
+                at = FOOTAGE_START + dt.timedelta(seconds=index / VIDEO_FPS)
+                snapshots.append(Snapshot(jpeg.tobytes(), at, index))
+            index += 1
+    finally:
+        capture.release()
+    return tuple(snapshots)
+
+
+def street_snapshots(count: int, stride: int = 2) -> list[Snapshot]:
+    """The first ``count`` snapshots of the Jakarta street clip, every ``stride``-th video frame."""
+    require(JAKARTA_VIDEO)
+    return list(_read_snapshots(count, stride))
