@@ -1,0 +1,42 @@
+"""The Redis the scale-out tests use (127.0.0.1:6379), with a unique key prefix per test."""
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+import redis
+
+REDIS_URL = os.environ.get("TRAFFIC_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require_redis() -> None:
+    """Fail in CI, skip elsewhere, when Redis cannot be reached."""
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        message = f"Redis at {REDIS_URL} is not reachable: {exc}"
+        if IN_CI:
+            pytest.fail(message + " (mandatory in CI)")
+        pytest.skip(message)
+    finally:
+        client.close()
+
+
+@contextmanager
+def redis_prefix() -> Iterator[str]:
+    """A key prefix no other test uses; its keys are deleted afterwards."""
+    require_redis()
+    prefix = f"traffic-test-{uuid.uuid4().hex[:12]}"
+    try:
+        yield prefix
+    finally:
+        client = redis.Redis.from_url(REDIS_URL)
+        keys = list(client.scan_iter(match=f"{prefix}:*"))
+        if keys:
+            client.delete(*keys)
+        client.close()
