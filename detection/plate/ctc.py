@@ -47,12 +47,17 @@ class ConstrainedCTCDecoder:
         if missing:
             raise ValueError(f"recogniser cannot emit {''.join(sorted(missing))}")
         self._characters = list(characters)
-        self._gap_ids = np.array([0] + [index[ch] for ch in gap_characters if ch in index])
-        self._templates = [[np.array([index[ch] for ch in alphabet]) for alphabet in template] for template in templates]
+        self._gap_ids = np.array([0] + [index[ch] for ch in dict.fromkeys(gap_characters) if ch in index])
+        self._templates = [_Template.build(template, index) for template in templates]
 
     def decode(self, probs: np.ndarray) -> DecodedText | None:
         """Best template-conforming string for one (frames x classes) probability matrix."""
-        gap = np.log(np.maximum(probs[:, self._gap_ids].sum(axis=1), _FLOOR))
+        gap_probs = probs[:, self._gap_ids].sum(axis=1)
+        greedy = self._greedy(probs, gap_probs)
+        if greedy is not None:
+            # The likeliest path overall already spells a legal plate, so it is also the best legal one.
+            return greedy
+        gap = np.log(np.maximum(gap_probs, _FLOOR))
         best: DecodedText | None = None
         for template in self._templates:
             decoded = self._viterbi(probs, gap, template)
@@ -60,84 +65,123 @@ class ConstrainedCTCDecoder:
                 best = decoded
         return best
 
-    def _viterbi(self, probs: np.ndarray, gap: np.ndarray, template: list[np.ndarray]) -> DecodedText | None:
-        frames = probs.shape[0]
-        length = len(template)
+    def _greedy(self, probs: np.ndarray, gap_probs: np.ndarray) -> DecodedText | None:
+        """The per-frame argmax path, when it collapses to a string that fits a template."""
+        masked = probs.copy()
+        masked[:, self._gap_ids] = 0.0
+        classes = masked.argmax(axis=1)
+        frame_probs = masked[np.arange(len(classes)), classes]
+        in_gap = gap_probs >= frame_probs
+        classes[in_gap] = -1
+        chosen = np.where(in_gap, gap_probs, frame_probs)
+        text_ids: list[int] = []
+        peaks: list[float] = []
+        previous = -1
+        for cls, p in zip(classes.tolist(), chosen.tolist()):
+            if cls >= 0 and cls == previous:
+                peaks[-1] = max(peaks[-1], p)
+            elif cls >= 0:
+                text_ids.append(cls)
+                peaks.append(p)
+            previous = cls
+        for template in self._templates:
+            if len(text_ids) == template.ids.shape[0] and all(
+                cls in template.option_sets[i] for i, cls in enumerate(text_ids)
+            ):
+                text = "".join(self._characters[cls] for cls in text_ids)
+                log_prob = float(np.log(np.maximum(chosen, _FLOOR)).sum())
+                return DecodedText(text=text, char_probs=tuple(peaks), log_prob=log_prob)
+        return None
+
+    def _viterbi(self, probs: np.ndarray, gap: np.ndarray, template: "_Template") -> DecodedText | None:
+        frames, (length, width) = probs.shape[0], template.ids.shape
         if frames < length:
             return None
-        emit = [np.log(np.maximum(probs[:, ids], _FLOOR)) for ids in template]
-        # blank[k]: k characters emitted, now in a gap; char[i][c]: emitting the i-th character as c.
+        # emit[t, i, a]: log-probability of frame t showing the a-th allowed character of position i.
+        emit = np.where(template.allowed, np.log(np.maximum(probs[:, template.ids], _FLOOR)), _NEG_INF)
+        rows = np.arange(length)
+        # blank[k]: k characters emitted, now in a gap; char[i, a]: emitting character i as its a-th option.
         blank = np.full(length + 1, _NEG_INF)
-        char = [np.full(len(ids), _NEG_INF) for ids in template]
         blank[0] = gap[0]
-        char[0] = emit[0][0].copy()
-        # Back-pointers per frame: for gaps, -1 = stayed, else the class slot it came from;
-        # for characters, -2 = stayed, -1 = came from the gap, else the previous character's slot.
-        blank_from: list[np.ndarray] = []
-        char_from: list[list[np.ndarray]] = []
+        char = np.full((length, width), _NEG_INF)
+        char[0] = emit[0, 0]
+        # Back-pointers per frame. Gaps: -1 stayed, else the previous character's option.
+        # Characters: -2 stayed, -1 came from the gap, else the previous position's option.
+        blank_from = np.empty((frames, length + 1), dtype=np.int64)
+        char_from = np.empty((frames, length, width), dtype=np.int64)
         for t in range(1, frames):
+            best_option = char.argmax(axis=1)
+            best_score = char[rows, best_option]
+            enter_gap = best_score > blank[1:]
+            blank_from[t, 0] = -1
+            blank_from[t, 1:] = np.where(enter_gap, best_option, -1)
             new_blank = np.empty_like(blank)
-            blank_src = np.full(length + 1, -1)
-            new_char = []
-            char_src = []
-            for k in range(length + 1):
-                stay = blank[k]
-                if k > 0:
-                    slot = int(np.argmax(char[k - 1]))
-                    if char[k - 1][slot] > stay:
-                        stay, blank_src[k] = char[k - 1][slot], slot
-                new_blank[k] = stay + gap[t]
-            for i, ids in enumerate(template):
-                score = char[i].copy()
-                src = np.full(len(ids), -2)
-                from_gap = blank[i]
-                better = from_gap > score
-                score[better], src[better] = from_gap, -1
-                if i > 0:
-                    prev_ids, prev = template[i - 1], char[i - 1]
-                    order = np.argsort(prev)[::-1][:2]
-                    # A repeated character needs a gap in between, so skip the same class.
-                    pick = np.where(ids == prev_ids[order[0]], order[1] if len(order) > 1 else order[0], order[0])
-                    direct = prev[pick]
-                    direct[ids == prev_ids[pick]] = _NEG_INF
-                    better = direct > score
-                    score[better], src[better] = direct[better], pick[better]
-                new_char.append(score + emit[i][t])
-                char_src.append(src)
-            blank, char = new_blank, new_char
-            blank_from.append(blank_src)
-            char_from.append(char_src)
-        end_slot = int(np.argmax(char[-1]))
-        if blank[length] >= char[-1][end_slot]:
-            state, total = ("gap", length), float(blank[length])
+            new_blank[0] = blank[0] + gap[t]
+            new_blank[1:] = np.where(enter_gap, best_score, blank[1:]) + gap[t]
+
+            # A character may follow the previous position's character directly unless it is the
+            # same class (CTC merges repeats, so "99" needs a gap in between).
+            top2 = np.argsort(char[:-1], axis=1)[:, :-3:-1]
+            first, second = top2[:, 0], top2[:, min(1, width - 1)]
+            first_class = template.ids[rows[:-1], first]
+            pick = np.where(template.ids[1:] == first_class[:, None], second[:, None], first[:, None])
+            direct = np.full((length, width), _NEG_INF)
+            direct[1:] = np.take_along_axis(char[:-1], pick, axis=1)
+            same = template.ids[1:] == np.take_along_axis(template.ids[:-1], pick, axis=1)
+            direct[1:][same] = _NEG_INF
+            from_gap = np.broadcast_to(blank[:length, None], (length, width))
+
+            options = np.stack([char, from_gap, direct])
+            choice = options.argmax(axis=0)
+            char_from[t] = np.where(choice == 0, -2, np.where(choice == 1, -1, np.vstack([np.zeros((1, width), dtype=np.int64), pick])))
+            char = np.take_along_axis(options, choice[None], axis=0)[0] + emit[t]
+            blank = new_blank
+        end_option = int(char[-1].argmax())
+        if blank[length] >= char[-1, end_option]:
+            state, total = ("gap", length, 0), float(blank[length])
         else:
-            state, total = ("char", length - 1, end_slot), float(char[-1][end_slot])
+            state, total = ("char", length - 1, end_option), float(char[-1, end_option])
         if total <= _NEG_INF / 2:
             return None
         return self._backtrack(probs, template, state, blank_from, char_from, total)
 
     def _backtrack(self, probs, template, state, blank_from, char_from, total) -> DecodedText:
-        length = len(template)
-        slots = [0] * length
+        length = template.ids.shape[0]
+        options = [0] * length
         peaks = [0.0] * length
-        for t in range(len(blank_from), -1, -1):
-            if state[0] == "char":
-                _, i, slot = state
-                slots[i] = slot
-                peaks[i] = max(peaks[i], float(probs[t, template[i][slot]]))
-                if t == 0:
-                    break
-                src = int(char_from[t - 1][i][slot])
-                if src == -1:
-                    state = ("gap", i)
-                elif src >= 0:
-                    state = ("char", i - 1, src)
-            else:
-                _, k = state
-                if t == 0:
-                    break
-                src = int(blank_from[t - 1][k])
-                if src >= 0:
-                    state = ("char", k - 1, src)
-        text = "".join(self._characters[template[i][slots[i]]] for i in range(length))
+        kind, position, option = state
+        for t in range(probs.shape[0] - 1, -1, -1):
+            if kind == "char":
+                options[position] = option
+                peaks[position] = max(peaks[position], float(probs[t, template.ids[position, option]]))
+                source = int(char_from[t, position, option]) if t > 0 else -2
+                if source == -1:
+                    kind = "gap"
+                elif source >= 0:
+                    position, option = position - 1, source
+            elif t > 0:
+                source = int(blank_from[t, position])
+                if source >= 0:
+                    kind, position, option = "char", position - 1, source
+        text = "".join(self._characters[template.ids[i, options[i]]] for i in range(length))
         return DecodedText(text=text, char_probs=tuple(peaks), log_prob=total)
+
+
+@dataclass(frozen=True)
+class _Template:
+    """A template's alphabets as a padded (positions x options) matrix of class ids."""
+
+    ids: np.ndarray
+    allowed: np.ndarray  # False where a row is padding
+    option_sets: tuple[frozenset[int], ...]
+
+    @classmethod
+    def build(cls, template: Sequence[str], index: dict[str, int]) -> "_Template":
+        width = max(len(alphabet) for alphabet in template)
+        ids = np.zeros((len(template), width), dtype=np.int64)
+        allowed = np.zeros((len(template), width), dtype=bool)
+        for i, alphabet in enumerate(template):
+            ids[i, : len(alphabet)] = [index[ch] for ch in alphabet]
+            allowed[i, : len(alphabet)] = True
+        option_sets = tuple(frozenset(index[ch] for ch in alphabet) for alphabet in template)
+        return cls(ids=ids, allowed=allowed, option_sets=option_sets)
