@@ -49,13 +49,14 @@ class PlateReader:
         crop = _usable(plate_crop_bgr)
         if crop is None:
             return None
-        straightened = deskew(crop)
-        lines = [resize_to_height(crop, min_aspect=_MIN_ASPECT_PLATE)]
-        if straightened.shape[0] >= 4:
-            lines.append(resize_to_height(straightened, min_aspect=_MIN_ASPECT_BAND))
-        best = self._best_of(lines)
+        # The deskewed character band alone is usually read with confidence; only doubtful
+        # plates pay for the other preparations.
+        whole = resize_to_height(crop, min_aspect=_MIN_ASPECT_PLATE)
+        band = deskew(crop)
+        lines = [resize_to_height(band, min_aspect=_MIN_ASPECT_BAND), whole] if band.shape[0] >= 4 else [whole]
+        best = self._best_of(lines[:1])
         if best is None or best.confidence < _RETRY_BELOW:
-            retry = self._best_of([normalise_contrast(line) for line in lines])
+            retry = self._best_of(lines[1:] + [normalise_contrast(line) for line in lines])
             if retry is not None and (best is None or retry.confidence > best.confidence):
                 best = retry
         if best is None or best.confidence < self.min_confidence or not is_valid_plate(best.text):
