@@ -11,23 +11,33 @@ from __future__ import annotations
 import threading
 from typing import Sequence
 
+import cv2
 import numpy as np
 
 from detection.plate.preprocess import RECOGNISER_HEIGHT
 
-# Longest side the text detector sees when searching a vehicle crop for a plate: a plate big
-# enough to read stays 15+ px high at this size, and the detector's cost grows with area.
-DETECTION_MAX_SIDE = 960
+# Longest side the text detector works at when searching a vehicle crop for a plate: a plate
+# big enough to read stays 15+ px high at this size, and the detector's cost grows with area
+# (on 2 CPU cores about 100 ms at 640, 250 ms at 960). Small crops are enlarged at most this much.
+DETECTION_SIDE = 640
+DETECTION_MAX_UPSCALE = 2.0
 
 
 class OcrEngine:
     """rapidocr's recogniser and detector, created on first use and shared by all calls."""
 
-    def __init__(self, threads: int | None = None, detection_max_side: int = DETECTION_MAX_SIDE):
+    def __init__(self, threads: int | None = None, detection_side: int = DETECTION_SIDE):
         self._threads = threads
-        self._detection_max_side = detection_max_side
+        self._detection_side = detection_side
         self._ocr = None
         self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict:
+        # Sessions and locks do not pickle; a copy (e.g. in a pipeline checkpoint) reloads lazily.
+        return {"threads": self._threads, "detection_side": self._detection_side}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(threads=state["threads"], detection_side=state["detection_side"])
 
     def _models(self):
         with self._lock:
@@ -35,10 +45,8 @@ class OcrEngine:
                 # Imported here so `import detection.plate` stays cheap for code that never reads.
                 from rapidocr_onnxruntime import RapidOCR
 
-                options: dict[str, object] = {
-                    "det_limit_side_len": self._detection_max_side,
-                    "det_limit_type": "max",
-                }
+                # detect_text sizes images itself; "max" keeps rapidocr from resizing them again.
+                options: dict[str, object] = {"det_limit_side_len": 4096, "det_limit_type": "max"}
                 if self._threads:
                     options["intra_op_num_threads"] = self._threads
                 self._ocr = RapidOCR(**options)
@@ -70,8 +78,11 @@ class OcrEngine:
         return [probs[i, : max(1, int(np.ceil(line.shape[1] * frames_per_pixel)))] for i, line in enumerate(lines)]
 
     def detect_text(self, image: np.ndarray) -> list[np.ndarray]:
-        """Quadrilaterals (4x2 float32, clockwise from top-left) of text lines found in `image`."""
-        boxes, _ = self._models().text_det(image)
+        """Quadrilaterals (4x2 float32, pixels of `image`) of the text lines found in `image`."""
+        scale = min(self._detection_side / max(image.shape[:2]), DETECTION_MAX_UPSCALE)
+        interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+        resized = cv2.resize(image, None, fx=scale, fy=scale, interpolation=interpolation)
+        boxes, _ = self._models().text_det(resized)
         if boxes is None:
             return []
-        return [np.asarray(box, dtype=np.float32).reshape(4, 2) for box in boxes]
+        return [np.asarray(box, dtype=np.float32).reshape(4, 2) / scale for box in boxes]

@@ -39,6 +39,12 @@ class PlateReader:
         self._engine = engine or OcrEngine()
         self._decoder: ConstrainedCTCDecoder | None = None
 
+    def __getstate__(self) -> dict:
+        return {"min_confidence": self.min_confidence, "engine": self._engine}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(min_confidence=state["min_confidence"], engine=state["engine"])
+
     @property
     def engine(self) -> OcrEngine:
         """The rapidocr models this reader runs on."""

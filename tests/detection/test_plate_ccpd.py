@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import pickle
 from pathlib import Path
 
 import cv2
@@ -186,3 +187,12 @@ def test_no_reading_on_patches_that_are_not_plates(reader: PlateReader) -> None:
 )
 def test_no_reading_on_degenerate_crops(reader: PlateReader, image: np.ndarray) -> None:
     assert reader.read(image) is None
+
+
+def test_reader_survives_pickling(reader: PlateReader) -> None:
+    """Pipeline checkpoints pickle their state; a reader in it must come back working."""
+    photo, label, truth = labelled_photos()[0]
+    image = cv2.imread(str(photo))
+    copy = pickle.loads(pickle.dumps(reader))
+    reading = copy.read_in(image, yolo_box(label, image.shape[1], image.shape[0]))
+    assert reading is not None and reading.text == truth
