@@ -133,7 +133,8 @@ class ConstrainedCTCDecoder:
 
             options = np.stack([char, from_gap, direct])
             choice = options.argmax(axis=0)
-            char_from[t] = np.where(choice == 0, -2, np.where(choice == 1, -1, np.vstack([np.zeros((1, width), dtype=np.int64), pick])))
+            came_from = np.vstack([np.zeros((1, width), dtype=np.int64), pick])
+            char_from[t] = np.where(choice == 0, -2, np.where(choice == 1, -1, came_from))
             char = np.take_along_axis(options, choice[None], axis=0)[0] + emit[t]
             blank = new_blank
         end_option = int(char[-1].argmax())

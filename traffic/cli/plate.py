@@ -31,7 +31,9 @@ def _parse_box(text: str) -> tuple[float, float, float, float]:
 
 @app.command("read")
 def read(
-    image: Path = typer.Argument(..., metavar="IMAGE", exists=True, dir_okay=False, readable=True, help="Image file (JPEG, PNG, ...)."),
+    image: Path = typer.Argument(
+        ..., metavar="IMAGE", exists=True, dir_okay=False, readable=True, help="Image file (JPEG, PNG, ...)."
+    ),
     box: Optional[str] = typer.Option(
         None, "--box", help="Plate box x1,y1,x2,y2 in pixels; without it the plate is searched for."
     ),
