@@ -9,8 +9,8 @@ import numpy as np
 from detection.plate.ctc import ConstrainedCTCDecoder, DecodedText
 from detection.plate.engine import OcrEngine
 from detection.plate.grammar import SEPARATORS, TEMPLATES, is_valid_plate
-from detection.plate.reading import PlateReading
 from detection.plate.preprocess import crop_box, deskew, normalise_contrast, resize_to_height, to_bgr
+from detection.plate.reading import PlateReading
 
 BoxXYXY = tuple[float, float, float, float]
 
@@ -106,8 +106,9 @@ class PlateReader:
         return self._decoder
 
 
-# A text line that may be a plate: plates are 3.1 (4.5 for two-row rear plates' lower row)
-# times as wide as high; the detector sometimes splits 皖A from the serial at the dot.
+# A text line that may be a plate: plates are about 3:1, and the detector's box around one runs
+# from about 1.2:1 (a plate seen at an angle, frame included) to 9:1 (a loose box on a wide
+# new-energy plate). The detector sometimes splits 皖A from the serial at the dot.
 _PLATE_LINE_ASPECT = (1.2, 9.0)
 _MIN_LINE_HEIGHT = 8
 _SAME_LINE_GAP = 0.8  # of the line height: how far apart two halves of one plate may be
