@@ -6,7 +6,7 @@ from pathlib import Path
 import typer
 
 from traffic import migrate
-from traffic.cli import config, db, detect, ingest
+from traffic.cli import config, db, detect, ingest, plate
 from traffic.cli.common import domain_errors, echo, load_settings, open_engine
 
 DEMO_DIR = Path(__file__).resolve().parents[1] / "demo"
@@ -22,6 +22,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(config.app, name="config")
 app.add_typer(ingest.app, name="ingest")
 app.add_typer(detect.app)
+app.add_typer(plate.app, name="plate", help="Chinese plate reading.")
 
 
 @app.command("serve")
