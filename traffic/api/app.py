@@ -1,8 +1,9 @@
 """The FastAPI application factory: everything the app needs is handed in, nothing is built at import."""
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import Engine, text
@@ -32,6 +33,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, run_workers:
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     app.state.frame_announcer = make_announcer(settings, app.state.session_factory)
+    app.state.ingest_write_gate = _ingest_gate(engine)
     install_error_handlers(app)
 
     api = APIRouter(prefix=API_PREFIX)
@@ -47,6 +49,19 @@ def create_app(settings: Settings, *, engine: Engine | None = None, run_workers:
         return {"status": "ok", "database": session.get_bind().dialect.name}
 
     return app
+
+
+def _ingest_gate(engine: Engine):
+    """How many frame inserts may run at once.
+
+    SQLite has one writer at a time, and its busy handler makes the others sleep in steps of up to 100 ms: a lock
+    hands the database over at once instead. Elsewhere, at most the pool's size, so that a burst of uploads waits
+    for a pooled connection instead of opening (and closing) overflow connections, which costs more than waiting.
+    """
+    if engine.dialect.name == "sqlite":
+        return threading.Lock()
+    size = getattr(engine.pool, "size", None)
+    return threading.BoundedSemaphore(size()) if callable(size) else nullcontext()
 
 
 @asynccontextmanager

@@ -4,12 +4,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, FastAPI, Request, status
+from starlette.concurrency import run_in_threadpool
 
-from traffic.api.deps import AppSettings, DbSession
+from traffic.api.deps import DbSession
 from traffic.api.upload import FrameUpload, read_frame_upload
+from traffic.db import transaction
 from traffic.schemas.ingest import FrameAccepted, FrameSightingOut, FrameStatusOut
-from traffic.services.ingest import FrameSubmission, accept_frame, frame_report
+from traffic.services.ingest import AcceptedFrame, FrameSubmission, accept_frame, frame_report
 
 router = APIRouter(prefix="/ingest", tags=["ingest"])
 
@@ -58,24 +60,28 @@ MULTIPART_BODY = {
     openapi_extra=MULTIPART_BODY,
     summary="Push one camera snapshot",
 )
-def post_frame(
-    upload: Annotated[FrameUpload, Depends(read_frame_upload)],
-    session: DbSession,
-    settings: AppSettings,
-    request: Request,
-) -> FrameAccepted:
+async def post_frame(upload: Annotated[FrameUpload, Depends(read_frame_upload)], request: Request) -> FrameAccepted:
     """Store the frame durably and queue it for the workers; posting the same frame again does nothing new."""
-    accepted = accept_frame(
-        session,
-        FrameSubmission(upload.camera, upload.key, upload.captured_at, upload.image, upload.frame_id),
-        max_bytes=settings.max_upload_bytes,
-        max_ahead_s=settings.max_capture_ahead_s,
-        now=dt.datetime.now(dt.timezone.utc),
-    )
-    session.commit()  # durable before the workers hear of it, and before the 202
-    if not accepted.duplicate:
-        request.app.state.frame_announcer.announce(accepted.frame_id, accepted.camera_id)
+    # One hop to a worker thread for all the blocking work (a session dependency would add a second one).
+    accepted = await run_in_threadpool(_store, request.app, upload)
     return FrameAccepted(frame_id=accepted.frame_id, status=accepted.status, duplicate=accepted.duplicate)
+
+
+def _store(app: FastAPI, upload: FrameUpload) -> AcceptedFrame:
+    settings = app.state.settings
+    submission = FrameSubmission(upload.camera, upload.key, upload.captured_at, upload.image, upload.frame_id)
+    with app.state.ingest_write_gate, transaction(app.state.session_factory) as session:
+        accepted = accept_frame(
+            session,
+            submission,
+            max_bytes=settings.max_upload_bytes,
+            max_ahead_s=settings.max_capture_ahead_s,
+            now=dt.datetime.now(dt.timezone.utc),
+        )
+    # Committed: durable before the 202, and before any worker hears of it.
+    if not accepted.duplicate:
+        app.state.frame_announcer.announce(accepted.frame_id, accepted.camera_id)
+    return accepted
 
 
 @router.get("/frames/{frame_id}", response_model=FrameStatusOut, summary="How a pushed frame's processing went")
