@@ -3,7 +3,7 @@
 A file is first written to a hidden temporary name opened with mode ``xb``, flushed to disk, then hard-linked to its
 final name; ``link`` fails when the name exists, so nothing is ever overwritten, and a crash never leaves a
 half-written file under a final name. A retried job that finds the name taken by the very same bytes goes on; any
-other content is refused.
+other content is refused. Published files are read-only.
 """
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ import uuid
 from pathlib import Path
 
 from traffic.errors import TrafficError
+
+READ_ONLY = 0o444  # a guard against accidents, not against an attacker: hashes and seals do that
 
 
 class EvidenceConflict(TrafficError):
@@ -48,6 +50,7 @@ def write_once(path: Path, data: bytes) -> bool:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        temporary.chmod(READ_ONLY)
         try:
             os.link(temporary, path)
         except FileExistsError:
@@ -68,6 +71,7 @@ def _write_directly(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        path.chmod(READ_ONLY)
     except FileExistsError:
         _accept_existing(path, data)
 
