@@ -4,7 +4,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import Engine, text
 
-from traffic.api import rules
+from traffic.api import events, records, rules, sightings, webhooks
 from traffic.api.city import city_routers
 from traffic.api.deps import DbSession
 from traffic.api.errors import install_error_handlers
@@ -30,6 +30,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     for router in city_routers():
         api.include_router(router)
     api.include_router(rules.router)
+    for router in (records.router, sightings.router, events.router, webhooks.router):
+        api.include_router(router)
     app.include_router(api)
 
     @app.get("/healthz", tags=["health"])

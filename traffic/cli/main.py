@@ -6,8 +6,9 @@ from pathlib import Path
 import typer
 
 from traffic import migrate
-from traffic.cli import config, db
+from traffic.cli import config, db, evidence, webhooks
 from traffic.cli.common import domain_errors, echo, load_settings, open_engine
+from traffic.db import make_session_factory
 
 DEMO_DIR = Path(__file__).resolve().parents[1] / "demo"
 
@@ -17,6 +18,8 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 app.add_typer(config.app, name="config")
+app.add_typer(evidence.app, name="evidence")
+app.add_typer(webhooks.app, name="webhooks")
 
 
 @app.command("serve")
@@ -34,6 +37,9 @@ def serve_command(
     engine = open_engine(settings)
     if migrate_first:
         migrate.upgrade(engine)
+    from traffic.services.webhook_dispatch import start_dispatcher_thread
+
+    start_dispatcher_thread(settings, make_session_factory(engine))
     uvicorn.run(create_app(settings, engine=engine), host=host, port=port, log_level="info")
 
 
