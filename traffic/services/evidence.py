@@ -120,8 +120,8 @@ class EvidenceWriter:
         files = [w.file for w in written]
         facts = manifest.facts_from_db(session, record)
         code = manifest.anti_forgery_code(self._key, facts, files)
-        panels = [Panel(w.image, f.box_xyxy, self._caption(n, f)) for n, (w, f) in
-                  enumerate(zip(written, panoramas), start=1)]
+        panels = [Panel(w.image, f.box_xyxy, self._caption(n, f))
+                  for n, (w, f) in enumerate(zip(written[: len(panoramas)], panoramas, strict=True), start=1)]
         lines = self._overlay_lines(record, sighting, camera, rule_name, manifest.short_code(code))
         composite = render_composite(panels, vehicle, plate, lines, font)
         files.append(self._write(folder, "composite.jpg", "composite", composite, None).file)

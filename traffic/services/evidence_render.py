@@ -78,17 +78,20 @@ def render_composite(
     detail_top = band + height * len(rows)
     vehicle_view = _fit(vehicle, width // 2, detail - 8)
     _paste(canvas, vehicle_view, 4, detail_top + 4)
+    labels = [((8, detail_top + 8), "车辆特写")]
     if plate is not None:
+        plate_x = 4 + vehicle_view.shape[1] + 8
         plate_view = _fit(plate, width // 3, (detail - 8) // 2)
-        _paste(canvas, plate_view, 4 + vehicle_view.shape[1] + 8, detail_top + 4)
+        _paste(canvas, plate_view, plate_x, detail_top + 4)
+        labels.append(((plate_x + 4, detail_top + 8), "号牌特写"))
 
     picture = Image.fromarray(cv2.cvtColor(canvas, cv2.COLOR_BGR2RGB))
     draw = ImageDraw.Draw(picture)
     _draw_lines(draw, lines, font_path, font_size, width)
     caption_font = load_font(font_path, max(14, font_size * 3 // 4))
-    for (x, y), (_, caption) in zip(origins, scaled):
-        draw.text((x + 8, y + 6), caption, font=caption_font, fill=(255, 255, 0), stroke_width=2,
-                  stroke_fill=(0, 0, 0))
+    captions = [((x + 8, y + 6), caption) for (x, y), (_, caption) in zip(origins, scaled, strict=True)]
+    for position, text in captions + labels:
+        draw.text(position, text, font=caption_font, fill=(255, 255, 0), stroke_width=2, stroke_fill=(0, 0, 0))
     return cv2.cvtColor(np.asarray(picture), cv2.COLOR_RGB2BGR)
 
 

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models import RecordEvent, WebhookDelivery, WebhookSubscription
 from traffic.db import transaction
-from traffic.services.evidence_manifest import canonical_json
 from traffic.services.events import envelope
+from traffic.services.evidence_manifest import canonical_json
 from traffic.services.utc import as_utc, utc_now
 
 log = logging.getLogger(__name__)
