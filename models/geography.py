@@ -4,10 +4,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Enum, Float, ForeignKey, String
+from sqlalchemy import JSON, Boolean, Enum, Float, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base
+from models.types import AwareDateTime
 from models.enums import RoadClass
 
 
@@ -53,6 +54,6 @@ class Camera(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     # SHA-256 of the camera's ingest key (a 256-bit random token, so a plain hash suffices); None: no key issued.
     key_hash: Mapped[str | None] = mapped_column(String(64), default=None)
-    key_issued_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    key_issued_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime(), default=None)
 
     segment: Mapped[RoadSegment] = relationship(back_populates="cameras", lazy="raise")

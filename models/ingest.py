@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from models.base import Base
+from models.types import AwareDateTime
 
 
 class IngestFrame(Base):
@@ -21,8 +22,8 @@ class IngestFrame(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     frame_id: Mapped[str] = mapped_column(String(128), unique=True)
     camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id", ondelete="RESTRICT"), index=True)
-    captured_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    captured_at: Mapped[dt.datetime] = mapped_column(AwareDateTime())
+    received_at: Mapped[dt.datetime] = mapped_column(AwareDateTime())
     content_type: Mapped[str] = mapped_column(String(32))
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
@@ -33,7 +34,7 @@ class IngestFrame(Base):
     status: Mapped[str] = mapped_column(String(16), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text, default=None)
-    processed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    processed_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime(), default=None)
 
 
 class CameraState(Base):
@@ -47,8 +48,8 @@ class CameraState(Base):
     camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id", ondelete="CASCADE"), primary_key=True)
     state: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, default=None))
     epoch: Mapped[int] = mapped_column(Integer, default=0)
-    last_captured_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    last_captured_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime(), default=None)
     last_frame_id: Mapped[str | None] = mapped_column(String(128), default=None)
     lease_owner: Mapped[str | None] = mapped_column(String(128), default=None)
-    lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    lease_until: Mapped[dt.datetime | None] = mapped_column(AwareDateTime(), default=None)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime(), default=None)

@@ -9,7 +9,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -22,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
+from models.types import AwareDateTime
 
 
 class Sighting(Base):
@@ -41,8 +41,8 @@ class Sighting(Base):
     track_key: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16), default="open")  # open | closed
     source: Mapped[str] = mapped_column(String(16))  # push | video | images | stream
-    first_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    last_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    first_seen: Mapped[dt.datetime] = mapped_column(AwareDateTime())
+    last_seen: Mapped[dt.datetime] = mapped_column(AwareDateTime())
     vehicle_type: Mapped[str] = mapped_column(String(32), index=True)
     votes: Mapped[dict[str, int]] = mapped_column(JSON)
     confidence: Mapped[float] = mapped_column(Float)
@@ -51,7 +51,7 @@ class Sighting(Base):
     plate_confidence: Mapped[float | None] = mapped_column(Float, default=None)
     moved: Mapped[bool] = mapped_column(Boolean, default=False)
     model_version: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime())
 
 
 frame_sightings = Table(
@@ -80,14 +80,14 @@ class EnforcementRecord(Base):
     vehicle_type: Mapped[str] = mapped_column(String(32))
     plate_state: Mapped[str] = mapped_column(String(16))
     plate_text: Mapped[str | None] = mapped_column(String(16), default=None)
-    captured_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    review_deadline: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    captured_at: Mapped[dt.datetime] = mapped_column(AwareDateTime())
+    review_deadline: Mapped[dt.datetime] = mapped_column(AwareDateTime())
     status: Mapped[str] = mapped_column(String(32), default="pending_review", index=True)
     reasons: Mapped[list[str]] = mapped_column(JSON)
     anti_forgery_code: Mapped[str | None] = mapped_column(String(64), default=None)
     seal: Mapped[str | None] = mapped_column(String(64), default=None)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime())
 
 
 class RecordSequence(Base):
@@ -114,8 +114,8 @@ class EvidenceFile(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
     content_type: Mapped[str] = mapped_column(String(64))
-    captured_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    captured_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime(), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime())
 
 
 class RecordEvent(Base):
@@ -127,7 +127,7 @@ class RecordEvent(Base):
     kind: Mapped[str] = mapped_column(String(32))  # record.created | record.status_changed
     record_id: Mapped[int] = mapped_column(ForeignKey("enforcement_records.id", ondelete="CASCADE"), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime())
 
 
 class WebhookSubscription(Base):
@@ -138,7 +138,7 @@ class WebhookSubscription(Base):
     secret: Mapped[str] = mapped_column(String(200))
     event_kinds: Mapped[list[str]] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime())
 
 
 class WebhookDelivery(Base):
@@ -155,6 +155,6 @@ class WebhookDelivery(Base):
     event_id: Mapped[int] = mapped_column(ForeignKey("record_events.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | delivered | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(AwareDateTime())
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
-    delivered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime(), default=None)

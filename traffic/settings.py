@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev", "development", "please-change"}
 SECRET_FILE_NAME = "secret_key"
+DEMO_DIR = Path(__file__).resolve().parent / "demo"
 
 
 class Settings(BaseSettings):
@@ -33,6 +34,14 @@ class Settings(BaseSettings):
     webhook_backoff_max: float = Field(default=6 * 3600.0, gt=0, description="longest wait between retries")
     webhook_timeout: float = Field(default=10.0, gt=0, description="seconds allowed per webhook request")
     webhook_poll_interval: float = Field(default=2.0, gt=0, description="seconds between dispatcher passes")
+    model_path: Path = Field(default=DEMO_DIR / "demo_model.pt", description="YOLO weights: .pt, .onnx or OpenVINO dir")
+    class_map_path: Path | None = Field(default=None, description="class map YAML; default: class_map.yaml beside it")
+    device: str = "cpu"
+    detector_conf: float = Field(default=0.25, ge=0.0, le=1.0)
+    detector_imgsz: int | None = Field(default=None, ge=32, description="inference size; default: the model's own")
+    zone_inertia: int = Field(default=3, ge=1, description="consecutive in-zone frames before a vehicle counts")
+    read_plates: bool = True
+    review_days: int = Field(default=10, ge=1, description="days to review a capture (Art. 19-20: 10)")
 
     @field_validator("timezone")
     @classmethod

@@ -6,11 +6,14 @@ from pathlib import Path
 import typer
 
 from traffic import migrate
-from traffic.cli import config, db, evidence, webhooks
+from traffic.cli import config, db, detect, evidence, ingest, plate, webhooks
 from traffic.cli.common import domain_errors, echo, load_settings, open_engine
 from traffic.db import make_session_factory
 
 DEMO_DIR = Path(__file__).resolve().parents[1] / "demo"
+DEMO_CAMERA = "CAM-001"
+# A Monday in the morning peak, after the grace period: the demo footage yields penalties on 人民路.
+DEMO_START = "2023-07-03T07:58:00+08:00"
 
 app = typer.Typer(
     help="交通秩序执法记录系统 — traffic-order enforcement records for tricycles and unplated four-wheelers.",
@@ -18,6 +21,9 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 app.add_typer(config.app, name="config")
+app.add_typer(ingest.app, name="ingest")
+app.add_typer(detect.app)
+app.add_typer(plate.app, name="plate", help="Chinese plate reading.")
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(webhooks.app, name="webhooks")
 
@@ -48,14 +54,18 @@ def demo_command(
     host: str = typer.Option("127.0.0.1"),
     port: int = typer.Option(8000),
     serve: bool = typer.Option(True, "--serve/--no-serve", help="start the server after preparing the demo"),
+    video: bool = typer.Option(True, "--video/--no-video", help="run the demo footage through the pipeline"),
 ) -> None:
-    """Prepare the demo city on the embedded database and serve it."""
+    """Load the demo city, run the demo footage through the real pipeline into records, and serve."""
     settings = load_settings()
     engine = open_engine(settings)
     migrate.upgrade(engine)
     with domain_errors():
         report = config.apply_city_file(engine, DEMO_DIR / "city.yaml", prune=False)
     echo(f"demo city: {report.summary()}")
+    if video:
+        echo(f"demo footage: {DEMO_DIR / 'demo.mp4'} as camera {DEMO_CAMERA} from {DEMO_START}")
+        ingest.video_command(path=DEMO_DIR / "demo.mp4", camera=DEMO_CAMERA, start=DEMO_START, stride=1)
     if serve:
         echo(f"API: http://{host}:{port}/docs")
         serve_command(host=host, port=port, migrate_first=False)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import District, Holiday, HolidayKind, RoadSegment
+from models import District, Holiday, HolidayKind, RoadSegment, TimeSlot
 from traffic.errors import NotFound
 from traffic.rules.engine import Calendar, Decision, RuleSpec, SlotSpec, evaluate
 from traffic.services import city_repository as repo
@@ -23,6 +23,15 @@ class Rulebook:
     calendar: Calendar
     tz: ZoneInfo
     district_of_segment: dict[str, str]
+    slots: tuple[SlotSpec, ...] = ()
+
+    def covering_slot(self, at: dt.datetime) -> str | None:
+        """The first (by code) configured time slot covering ``at``, restricted or not: for statistics."""
+        local = at.astimezone(self.tz)
+        for slot in sorted(self.slots, key=lambda s: s.code):
+            if slot.owning_day(local) is not None:
+                return slot.code
+        return None
 
     def evaluate(self, *, segment: str, vehicle_type: str, plated: bool | None, at: dt.datetime) -> Decision:
         if segment not in self.district_of_segment:
@@ -68,4 +77,5 @@ def load_rulebook(session: Session, default_timezone: str) -> Rulebook:
         calendar=calendar,
         tz=ZoneInfo(city_timezone(session, default_timezone)),
         district_of_segment=dict(segments),
+        slots=tuple(SlotSpec(t.code, t.start_minute, t.end_minute) for t in session.scalars(select(TimeSlot))),
     )

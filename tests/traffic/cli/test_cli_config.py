@@ -71,7 +71,7 @@ def test_missing_file_is_a_clear_error(database, tmp_path: Path) -> None:
 
 
 def test_demo_prepares_without_serving(database) -> None:
-    result = run("demo", "--no-serve")
+    result = run("demo", "--no-serve", "--no-video")
     assert result.exit_code == 0, result.output
     assert "demo city:" in result.output
     assert "CAM-001" in run("config", "export").output

@@ -1,0 +1,213 @@
+"""The one path from vision events to rows: sightings for every watched vehicle, records for restricted ones."""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from detection.types import EvidenceFrame, SightingEvent
+from detection.types import Sighting as VisionSighting
+from models import EnforcementRecord, RecordSequence, RestrictionRule, Sighting, TimeSlot, frame_sightings
+from traffic.rules.engine import Decision
+from traffic.services.cameras import CameraRef
+from traffic.services.rulebook import Rulebook, load_rulebook
+
+ImageLoader = Callable[[EvidenceFrame], np.ndarray]
+PLATED = {"plated": True, "unplated": False, "unknown": None}
+
+
+class EvidenceWriterLike(Protocol):
+    def write_package(self, session: Session, record: EnforcementRecord, sighting: VisionSighting,
+                      camera: CameraRef, rule_name: str, images: ImageLoader) -> list: ...
+
+
+class EventSink(Protocol):
+    def __call__(self, session: Session, kind: str, record: EnforcementRecord, payload: dict) -> object: ...
+
+
+class RulebookCache:
+    """Reloads the rules at most every ``ttl`` seconds, so configuration changes apply without a restart."""
+
+    def __init__(self, default_timezone: str, ttl: float = 30.0) -> None:
+        self.default_timezone = default_timezone
+        self.ttl = ttl
+        self._cached: tuple[float, Rulebook] | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, session: Session) -> Rulebook:
+        with self._lock:
+            now = time.monotonic()
+            if self._cached is None or now - self._cached[0] > self.ttl:
+                self._cached = (now, load_rulebook(session, self.default_timezone))
+            return self._cached[1]
+
+
+def next_record_number(session: Session, day: dt.date, segment_id: int) -> int:
+    """Take the next sequence number of (day, segment) atomically, on SQLite and PostgreSQL alike."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(RecordSequence).values(day=day, segment_id=segment_id, last=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[RecordSequence.day, RecordSequence.segment_id],
+        set_={"last": RecordSequence.last + 1},
+    ).returning(RecordSequence.last)
+    return int(session.execute(stmt).scalar_one())
+
+
+class Recorder:
+    """Upserts one sighting row per track and, when a track ends restricted, one enforcement record."""
+
+    def __init__(
+        self,
+        rulebook: Callable[[Session], Rulebook],
+        evidence: EvidenceWriterLike,
+        emit: EventSink,
+        *,
+        model_version: str,
+        review_days: int = 10,
+        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc),
+    ) -> None:
+        self.rulebook = rulebook
+        self.evidence = evidence
+        self.emit = emit
+        self.model_version = model_version
+        self.review_days = review_days
+        self.clock = clock
+
+    def apply(
+        self,
+        session: Session,
+        camera: CameraRef,
+        events: Sequence[SightingEvent],
+        *,
+        source: str,
+        track_prefix: str,
+        frame_pk: int | None,
+        images: ImageLoader,
+    ) -> list[Sighting]:
+        touched: dict[int, Sighting] = {}
+        for event in events:
+            row = self._upsert_sighting(session, camera, event.sighting, source, f"{track_prefix}:{event.sighting.track_id}")
+            if event.kind == "ended" and row.status != "closed":
+                row.status = "closed"
+                self._maybe_record(session, camera, row, event.sighting, images)
+            touched[row.id] = row
+        if frame_pk is not None and touched:
+            linked = set(session.scalars(select(frame_sightings.c.sighting_id).where(frame_sightings.c.frame_id == frame_pk)))
+            new = [{"frame_id": frame_pk, "sighting_id": sid} for sid in touched if sid not in linked]
+            if new:
+                session.execute(frame_sightings.insert(), new)
+        session.flush()
+        return list(touched.values())
+
+    def _upsert_sighting(
+        self, session: Session, camera: CameraRef, vision: VisionSighting, source: str, track_key: str
+    ) -> Sighting:
+        row = session.scalar(select(Sighting).where(Sighting.camera_id == camera.id, Sighting.track_key == track_key))
+        if row is None:
+            row = Sighting(
+                camera_id=camera.id,
+                segment_id=camera.segment_id,
+                district_id=camera.district_id,
+                track_key=track_key,
+                status="open",
+                source=source,
+                model_version=self.model_version,
+                created_at=self.clock(),
+            )
+            session.add(row)
+        row.first_seen = vision.first_seen
+        row.last_seen = vision.last_seen
+        row.vehicle_type = vision.vehicle_type
+        row.votes = dict(vision.votes)
+        row.confidence = float(vision.score)
+        row.plate_state = vision.plate.state
+        row.plate_text = vision.plate.text
+        row.plate_confidence = vision.plate.confidence
+        row.moved = bool(vision.moved)
+        if row.time_slot_id is None:
+            slot = self.rulebook(session).covering_slot(vision.first_seen)
+            if slot is not None:
+                row.time_slot_id = session.scalar(select(TimeSlot.id).where(TimeSlot.code == slot))
+        session.flush()
+        return row
+
+    def _maybe_record(
+        self, session: Session, camera: CameraRef, row: Sighting, vision: VisionSighting, images: ImageLoader
+    ) -> EnforcementRecord | None:
+        if session.scalar(select(EnforcementRecord.id).where(EnforcementRecord.sighting_id == row.id)) is not None:
+            return None  # one vehicle pass, one record: a replayed end changes nothing
+        rulebook = self.rulebook(session)
+        decision = rulebook.evaluate(
+            segment=camera.segment_code,
+            vehicle_type=vision.vehicle_type,
+            plated=PLATED[vision.plate.state],
+            at=vision.first_seen,
+        )
+        if not decision.restricted:
+            return None
+        return self._create_record(session, camera, row, vision, decision, rulebook, images)
+
+    def _create_record(
+        self,
+        session: Session,
+        camera: CameraRef,
+        row: Sighting,
+        vision: VisionSighting,
+        decision: Decision,
+        rulebook: Rulebook,
+        images: ImageLoader,
+    ) -> EnforcementRecord:
+        rule = session.scalar(select(RestrictionRule).where(RestrictionRule.code == decision.rule))
+        slot_id = session.scalar(select(TimeSlot.id).where(TimeSlot.code == decision.time_slot))
+        row.time_slot_id = slot_id
+        local_day = vision.first_seen.astimezone(rulebook.tz).date()
+        number = next_record_number(session, local_day, camera.segment_id)
+        now = self.clock()
+        record = EnforcementRecord(
+            record_no=f"{local_day:%Y%m%d}-{camera.segment_code}-{number:04d}",
+            sighting_id=row.id,
+            camera_id=camera.id,
+            segment_id=camera.segment_id,
+            district_id=camera.district_id,
+            rule_id=rule.id,
+            time_slot_id=slot_id,
+            action=decision.action,
+            vehicle_type=vision.vehicle_type,
+            plate_state=vision.plate.state,
+            plate_text=vision.plate.text,
+            captured_at=vision.first_seen,
+            review_deadline=vision.first_seen + dt.timedelta(days=self.review_days),
+            status="pending_review",
+            reasons=list(decision.reasons),
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(record)
+        session.flush()
+        self.evidence.write_package(session, record, vision, camera, rule.name, images)
+        self.emit(session, "record.created", record, record_payload(record, camera))
+        return record
+
+
+def record_payload(record: EnforcementRecord, camera: CameraRef) -> dict:
+    return {
+        "id": record.id,
+        "record_no": record.record_no,
+        "status": record.status,
+        "camera": camera.code,
+        "segment": camera.segment_code,
+        "district": camera.district_code,
+        "vehicle_type": record.vehicle_type,
+        "plate_state": record.plate_state,
+        "plate_text": record.plate_text,
+        "action": record.action,
+        "captured_at": record.captured_at.isoformat(),
+        "review_deadline": record.review_deadline.isoformat(),
+    }
