@@ -152,7 +152,8 @@ def make_record(
         sighting_id=sighting.id, camera_id=city.camera.id, segment_id=city.segment.id,
         district_id=city.district.id, rule_id=city.rule.id, time_slot_id=city.time_slot.id,
         action="warning", vehicle_type=vehicle_type, plate_state=plate_state, plate_text=plate_text,
-        captured_at=captured_at.astimezone(dt.UTC), review_deadline=(captured_at + dt.timedelta(days=10)).astimezone(dt.UTC),
+        captured_at=captured_at.astimezone(dt.UTC),
+        review_deadline=(captured_at + dt.timedelta(days=10)).astimezone(dt.UTC),
         status=status, reasons=["test"], created_at=captured_at.astimezone(dt.UTC),
         updated_at=captured_at.astimezone(dt.UTC),
     )

@@ -8,6 +8,7 @@ import pytest
 
 from models import EnforcementRecord
 from tests.support.factories import SHANGHAI, make_city, make_record
+from traffic.services.utc import as_utc
 
 BASE = "/api/v1/records"
 T0 = dt.datetime(2023, 6, 5, 7, 0, tzinfo=SHANGHAI)
@@ -108,7 +109,7 @@ def test_each_filter_selects_its_records(client, dataset, name, value) -> None:
 def test_filters_combine_and_period_is_half_open(client, dataset) -> None:
     since, until = T0 + dt.timedelta(minutes=5), T0 + dt.timedelta(minutes=20)
     expected = _newest_first([r for r in dataset.records
-                              if since <= r.captured_at.replace(tzinfo=dt.UTC) < until and r.vehicle_type == "e_tricycle"])
+                              if since <= as_utc(r.captured_at) < until and r.vehicle_type == "e_tricycle"])
     got = _all_pages(client, {"from": since.isoformat(), "to": until.isoformat(), "vehicle_type": "e_tricycle"}, 1)
     assert got == expected and len(got) == 2
 
