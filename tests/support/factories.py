@@ -87,7 +87,7 @@ class City:
 
 
 def make_city(session: Session, suffix: str = "1") -> City:
-    """A district, a segment with one camera, a morning time slot and a rule on tricycles there."""
+    """A district, a segment with one camera, a 07:00-09:00 time slot and a rule banning tricycles there then."""
     district = models.District(code=f"D{suffix}", name=f"城东区{suffix}")
     session.add(district)
     session.flush()
@@ -103,6 +103,8 @@ def make_city(session: Session, suffix: str = "1") -> City:
     )
     session.add_all([camera, slot, rule])
     session.flush()
+    session.execute(models.rule_segments.insert().values(rule_id=rule.id, segment_id=segment.id))
+    session.execute(models.rule_time_slots.insert().values(rule_id=rule.id, time_slot_id=slot.id))
     return City(district, segment, camera, slot, rule)
 
 

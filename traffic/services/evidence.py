@@ -97,8 +97,7 @@ class EvidenceWriter:
         font = find_cjk_font(self._font_override)  # before any file is written: no half package without a font
         if record.id is None or not _SAFE_RECORD_NO.match(record.record_no or ""):
             raise InvalidInput(f"record {record.record_no!r} needs an id and a file-safe number before evidence")
-        record.captured_at = as_utc(record.captured_at)  # same instant; keeps SQLite from storing a local wall time
-        session.flush()
+        session.flush()  # the facts are read back from the rows, as verify will read them
         folder = self.folder_of(record)
 
         panoramas = _distinct_panoramas(sighting)
