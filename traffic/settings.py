@@ -26,6 +26,14 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     queue_url: str | None = Field(default=None, description="redis://... to use a broker instead of the database")
     max_upload_bytes: int = 10 * 1024 * 1024
+    cjk_font: Path | None = Field(default=None, description="font file with CJK glyphs for evidence overlays")
+    events_poll_interval: float = Field(default=1.0, gt=0, description="seconds between outbox polls of /events")
+    events_keepalive: float = Field(default=15.0, gt=0, description="seconds of silence before an SSE keep-alive")
+    webhook_max_attempts: int = Field(default=8, ge=1, description="deliveries given up after this many failures")
+    webhook_backoff_base: float = Field(default=30.0, gt=0, description="seconds before the first retry; doubles")
+    webhook_backoff_max: float = Field(default=6 * 3600.0, gt=0, description="longest wait between retries")
+    webhook_timeout: float = Field(default=10.0, gt=0, description="seconds allowed per webhook request")
+    webhook_poll_interval: float = Field(default=2.0, gt=0, description="seconds between dispatcher passes")
     model_path: Path = Field(default=DEMO_DIR / "demo_model.pt", description="YOLO weights: .pt, .onnx or OpenVINO dir")
     class_map_path: Path | None = Field(default=None, description="class map YAML; default: class_map.yaml beside it")
     device: str = "cpu"

@@ -33,8 +33,8 @@ def _run(camera: str, frames, *, source: str, track_prefix: str, total: int | No
     settings = load_settings()
     with domain_errors():
         runtime = VisionRuntime.from_settings(settings, keep_images=True)
-        recorder = build_recorder(settings, runtime.model_version)
         factory = make_session_factory(open_engine(settings))
+        recorder = build_recorder(settings, runtime.model_version, factory)
         with tqdm(total=total, unit="frame", desc=camera) as bar:
             report = ingest_frames(
                 factory, runtime, recorder, camera, frames, source=source, track_prefix=track_prefix,

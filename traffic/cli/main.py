@@ -6,8 +6,9 @@ from pathlib import Path
 import typer
 
 from traffic import migrate
-from traffic.cli import cameras, config, db, detect, ingest, plate, worker
+from traffic.cli import cameras, config, db, detect, evidence, ingest, plate, webhooks, worker
 from traffic.cli.common import domain_errors, echo, load_settings, open_engine
+from traffic.db import make_session_factory
 
 DEMO_DIR = Path(__file__).resolve().parents[1] / "demo"
 DEMO_CAMERA = "CAM-001"
@@ -23,6 +24,8 @@ app.add_typer(config.app, name="config")
 app.add_typer(ingest.app, name="ingest")
 app.add_typer(detect.app)
 app.add_typer(plate.app, name="plate", help="Chinese plate reading.")
+app.add_typer(evidence.app, name="evidence")
+app.add_typer(webhooks.app, name="webhooks")
 app.add_typer(cameras.app, name="cameras")
 app.command("worker")(worker.worker_command)
 
@@ -42,6 +45,9 @@ def serve_command(
     engine = open_engine(settings)
     if migrate_first:
         migrate.upgrade(engine)
+    from traffic.services.webhook_dispatch import start_dispatcher_thread
+
+    start_dispatcher_thread(settings, make_session_factory(engine))
     uvicorn.run(create_app(settings, engine=engine, run_workers=True), host=host, port=port, log_level="info")
 
 

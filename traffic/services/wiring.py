@@ -1,18 +1,26 @@
 """Build the recorder from settings: the rule cache, the evidence writer and the event outbox."""
 from __future__ import annotations
 
+from sqlalchemy.orm import Session, sessionmaker
+
+from traffic.services import events
+from traffic.services.city import city_timezone
+from traffic.services.evidence import EvidenceWriter
 from traffic.services.recorder import Recorder, RulebookCache
 from traffic.settings import Settings
 
 
-def build_recorder(settings: Settings, model_version: str) -> Recorder:
-    from traffic.services import events
-    from traffic.services.evidence import EvidenceWriter
-
-    evidence = EvidenceWriter(settings.data_dir / "evidence", settings.resolved_secret_key())
+def build_recorder(
+    settings: Settings, model_version: str, session_factory: sessionmaker[Session] | None = None
+) -> Recorder:
+    """The recorder of a deployment; with a session factory, evidence dates follow the city file's timezone."""
+    timezone = settings.timezone
+    if session_factory is not None:
+        with session_factory() as session:
+            timezone = city_timezone(session, settings.timezone)
     return Recorder(
         RulebookCache(settings.timezone),
-        evidence,
+        EvidenceWriter.from_settings(settings, timezone=timezone),
         events.emit,
         model_version=model_version,
         review_days=settings.review_days,

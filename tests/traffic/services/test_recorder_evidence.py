@@ -1,0 +1,40 @@
+"""The recorder with the real evidence writer and outbox: a restricted pass gets a sealed package and an event."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from sqlalchemy import select
+
+from detection.types import SightingEvent
+from models import EnforcementRecord, RecordEvent, WebhookDelivery
+from tests.support.factories import SHANGHAI, detection_sighting, frame_loader, make_city
+from traffic.services import events
+from traffic.services.cameras import load_camera
+from traffic.services.evidence import EvidenceWriter
+from traffic.services.recorder import Recorder, RulebookCache
+from traffic.services.webhooks import create_subscription
+
+
+def test_a_restricted_pass_becomes_a_record_with_a_sealed_package_and_an_event(session, tmp_path: Path) -> None:
+    city = make_city(session)
+    create_subscription(session, "http://127.0.0.1:9/hook", "whsec-0123456789abcdef", ["record.created"])
+    writer = EvidenceWriter(tmp_path / "evidence", b"integration-key-0123456789abcdef")
+    recorder = Recorder(RulebookCache("Asia/Shanghai"), writer, events.emit, model_version="test")
+    camera = load_camera(session, city.camera.code)
+    captured = dt.datetime(2023, 6, 5, 7, 40, 1, tzinfo=SHANGHAI)  # a Monday, inside the 07:00-09:00 ban
+    vision = detection_sighting(camera.code, captured, keep_images=False)
+
+    for kind in ("started", "ended", "ended"):  # a replayed end must not make a second record
+        recorder.apply(session, camera, [SightingEvent(kind, vision)], source="video", track_prefix="t",
+                       frame_pk=None, images=frame_loader)
+
+    session.expire_all()  # verify what the database holds, not the objects in memory
+    [record] = session.scalars(select(EnforcementRecord)).all()
+    report = writer.verify(session, record)
+    assert report.intact, report.problems
+    assert {f.kind for f in report.files} == {"panorama", "vehicle", "composite", "manifest"}
+    assert (writer.root / "2023" / "06" / "05" / record.record_no / "composite.jpg").is_file()
+    [event] = session.scalars(select(RecordEvent).where(RecordEvent.record_id == record.id)).all()
+    assert event.kind == "record.created" and event.payload["record_no"] == record.record_no
+    assert session.scalars(select(WebhookDelivery.event_id)).all() == [event.id]

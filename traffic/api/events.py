@@ -1,0 +1,82 @@
+"""Server-sent events: new record events from the outbox, in id order, resumable with Last-Event-ID.
+
+The database is polled in a worker thread (never on the event loop) every ``events_poll_interval`` seconds; a
+comment line is sent after ``events_keepalive`` quiet seconds so proxies keep the connection open.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import anyio
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session, sessionmaker
+
+from traffic.errors import InvalidInput
+from traffic.services.events import OutboxCursor, events_after, latest_event_id
+
+router = APIRouter(tags=["events"])
+
+BATCH = 200
+RETRY_MS = 3000
+
+
+def format_event(event: dict[str, Any]) -> str:
+    data = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+    return f"id: {event['id']}\nevent: {event['kind']}\ndata: {data}\n\n"
+
+
+async def _read(factory: sessionmaker[Session], query: Callable[[Session], Any]) -> Any:
+    def run() -> Any:
+        with factory() as session:
+            return query(session)
+
+    return await anyio.to_thread.run_sync(run)
+
+
+@router.get(
+    "/events",
+    response_class=StreamingResponse,
+    summary="Stream record events (text/event-stream); resume with Last-Event-ID",
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def stream_events(
+    request: Request,
+    last_event_id: str | None = Header(None, description="id of the last event received; the stream resumes after"),
+    after: int | None = Query(None, ge=0, description="like Last-Event-ID, for clients that cannot set headers"),
+) -> StreamingResponse:
+    if last_event_id is not None and not last_event_id.strip().isdigit():
+        raise InvalidInput(f"Last-Event-ID must be an event id, got {last_event_id!r}")
+    start = int(last_event_id) if last_event_id is not None else after
+    factory = request.app.state.session_factory
+    if start is None:
+        start = await _read(factory, latest_event_id)  # without a resume point: only events from now on
+    settings = request.app.state.settings
+    return StreamingResponse(
+        _stream(request, factory, start, settings.events_poll_interval, settings.events_keepalive),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+async def _stream(request: Request, factory: sessionmaker[Session], start: int, poll: float,
+                  keepalive: float) -> AsyncIterator[str]:
+    cursor = OutboxCursor(start)
+    # The first comment tells a client the stream is live: anything emitted after it will be sent.
+    yield f"retry: {RETRY_MS}\n: stream after {start}\n\n"
+    quiet_since = anyio.current_time()
+    while not await request.is_disconnected():
+        events = await _read(factory, lambda session: events_after(session, cursor.position, BATCH))
+        ready = cursor.accept(events)
+        now = anyio.current_time()
+        if ready:
+            yield "".join(format_event(e) for e in ready)
+            quiet_since = now
+            if len(events) == BATCH:
+                continue  # a backlog: read on without waiting
+        elif now - quiet_since >= keepalive:
+            yield ": keep-alive\n\n"
+            quiet_since = now
+        await anyio.sleep(poll)

@@ -1,0 +1,122 @@
+"""Enforcement records: list with filters, one record, its evidence files, and their verification."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from models.enums import VehicleType
+from traffic.api.deps import DbSession
+from traffic.errors import NotFound, TrafficError
+from traffic.schemas.records import (
+    EvidenceFileOut,
+    EvidenceListOut,
+    PlateStateName,
+    RecordOut,
+    RecordPage,
+    RecordStatus,
+    VerifyOut,
+)
+from traffic.services.evidence import EvidenceWriter
+from traffic.services.evidence_store import sha256_hex
+from traffic.services.listing import ListFilters, find_record, list_records, record_codes, record_item
+from traffic.services.utc import as_utc
+
+router = APIRouter(prefix="/records", tags=["records"])
+
+
+class EvidenceAltered(TrafficError):
+    """A stored evidence file no longer matches its hash; it is not served as if it were intact."""
+
+    status_code = 409
+
+
+def evidence_writer(request: Request) -> EvidenceWriter:
+    """One writer per app (the key is read once)."""
+    writer = getattr(request.app.state, "evidence_writer", None)
+    if writer is None:
+        writer = EvidenceWriter.from_settings(request.app.state.settings)
+        request.app.state.evidence_writer = writer
+    return writer
+
+
+Writer = Annotated[EvidenceWriter, Depends(evidence_writer)]
+
+
+def _out(request: Request, item: dict) -> RecordOut:
+    base = f"{request.scope.get('root_path', '')}/api/v1/records/{item['id']}"
+    return RecordOut(**item, evidence_url=f"{base}/evidence", verify_url=f"{base}/verify")
+
+
+@router.get("", response_model=RecordPage, summary="List records, newest first, with filters and a cursor")
+def list_records_endpoint(
+    request: Request,
+    session: DbSession,
+    camera: str | None = Query(None, description="camera code"),
+    segment: str | None = Query(None, description="road segment code"),
+    district: str | None = Query(None, description="district code"),
+    time_slot: str | None = Query(None, description="time slot code"),
+    vehicle_type: VehicleType | None = Query(None),
+    status: RecordStatus | None = Query(None),
+    plate_state: PlateStateName | None = Query(None),
+    since: dt.datetime | None = Query(None, alias="from", description="captured at or after (ISO 8601 with offset)"),
+    until: dt.datetime | None = Query(None, alias="to", description="captured before (ISO 8601 with offset)"),
+    cursor: str | None = Query(None, description="next_cursor of the previous page"),
+    limit: int = Query(50, ge=1, le=500),
+) -> RecordPage:
+    filters = ListFilters(camera, segment, district, time_slot, vehicle_type.value if vehicle_type else None,
+                          plate_state, status, since, until)
+    page = list_records(session, filters, cursor, limit)
+    return RecordPage(items=[_out(request, i) for i in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/{record_ref}", response_model=RecordOut, summary="One record, by id or record number")
+def get_record(record_ref: str, request: Request, session: DbSession) -> RecordOut:
+    record = find_record(session, record_ref)
+    return _out(request, record_item(record, *record_codes(session, record)))
+
+
+@router.get("/{record_ref}/evidence", response_model=EvidenceListOut, summary="The record's evidence files")
+def list_evidence(record_ref: str, request: Request, session: DbSession, writer: Writer) -> EvidenceListOut:
+    record = find_record(session, record_ref)
+    base = f"{request.scope.get('root_path', '')}/api/v1/records/{record.id}/evidence"
+    items = [
+        EvidenceFileOut(name=f.name, kind=f.kind, sha256=f.sha256, size=f.size, content_type=f.content_type,
+                        captured_at=as_utc(f.captured_at) if f.captured_at else None, url=f"{base}/{f.name}")
+        for f in writer.files_of(session, record)
+    ]
+    return EvidenceListOut(record_id=record.id, record_no=record.record_no, anti_forgery_code=record.anti_forgery_code,
+                           seal=record.seal, items=items)
+
+
+@router.get("/{record_ref}/evidence/{name}", summary="One evidence file (refused when it no longer matches its hash)",
+            response_class=Response, responses={200: {"content": {"image/jpeg": {}, "application/json": {}}}})
+def get_evidence_file(record_ref: str, name: str, session: DbSession, writer: Writer) -> Response:
+    record = find_record(session, record_ref)
+    row = next((f for f in writer.files_of(session, record) if f.name == name), None)
+    if row is None:
+        raise NotFound(f"record {record.record_no} has no evidence file {name!r}")
+    path = writer.path_of(row)
+    if not path.is_file():
+        raise NotFound(f"evidence file {name} of record {record.record_no} is missing from storage")
+    data = path.read_bytes()
+    if sha256_hex(data) != row.sha256:  # hash what is sent, not the file a moment earlier
+        raise EvidenceAltered(f"evidence file {name} of record {record.record_no} does not match its stored hash")
+    return Response(
+        content=data,
+        media_type=row.content_type,
+        headers={
+            "ETag": f'"{row.sha256}"',
+            "X-Evidence-SHA256": row.sha256,
+            "Content-Disposition": f'inline; filename="{record.record_no}-{row.name}"',
+            "Cache-Control": "private, max-age=86400, immutable",
+        },
+    )
+
+
+@router.get("/{record_ref}/verify", response_model=VerifyOut,
+            summary="Recompute every hash and HMAC of the evidence package; names what was altered or is missing")
+def verify_record(record_ref: str, session: DbSession, writer: Writer) -> VerifyOut:
+    record = find_record(session, record_ref)
+    return VerifyOut(**writer.verify(session, record).as_dict())

@@ -1,0 +1,146 @@
+"""What an evidence package's codes are computed over, and how.
+
+Two HMAC-SHA256 values under the server key protect a package:
+
+* the anti-forgery code covers the record's facts and the source files (panoramas, vehicle and plate crops); its
+  short form is printed on the composite image, so the composite names the exact files it was made from;
+* the seal covers the same facts, the anti-forgery code and every file including the composite. It is stored on the
+  record and in ``manifest.json``; since it is rebuilt from database rows, an edit to those rows breaks it.
+
+Both are computed over canonical JSON (sorted keys, no spaces, UTF-8), so anyone holding the key can recompute them.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Camera, District, EnforcementRecord, EvidenceFile, RestrictionRule, RoadSegment, TimeSlot
+from traffic.services.utc import iso_utc
+
+FORMAT = "traffic-evidence/1"
+SOURCE_KINDS = ("panorama", "vehicle", "plate")
+SEALED_KINDS = (*SOURCE_KINDS, "composite")
+MANIFEST_NAME = "manifest.json"
+
+
+@dataclass(frozen=True)
+class RecordFacts:
+    """The record columns an evidence package vouches for; none of them may change after capture."""
+
+    record_no: str
+    camera: str
+    segment: str
+    district: str
+    rule: str
+    time_slot: str
+    captured_at: str
+    vehicle_type: str
+    plate_state: str
+    plate_text: str | None
+
+
+@dataclass(frozen=True)
+class ManifestFile:
+    """One file as the manifest lists it."""
+
+    name: str
+    kind: str
+    path: str
+    sha256: str
+    size: int
+    content_type: str
+    captured_at: str | None
+
+
+def canonical_json(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def hmac_hex(key: bytes, value: Any) -> str:
+    return hmac.new(key, canonical_json(value), hashlib.sha256).hexdigest()
+
+
+def key_id(key: bytes) -> str:
+    """A public name of the key (an HMAC of a constant), so a package sealed under another key is recognised."""
+    return hmac.new(key, b"traffic-evidence-key-id", hashlib.sha256).hexdigest()[:16]
+
+
+def short_code(code: str) -> str:
+    """The form printed on the composite: the first 64 bits in four groups, e.g. 3F2A-9B1C-77D0-E2A4."""
+    head = code[:16].upper()
+    return "-".join(head[i : i + 4] for i in range(0, 16, 4))
+
+
+def _body(key: bytes, facts: RecordFacts, files: list[ManifestFile]) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "key_id": key_id(key),
+        "record": asdict(facts),
+        "files": [asdict(f) for f in sorted(files, key=lambda f: f.name)],
+    }
+
+
+def anti_forgery_code(key: bytes, facts: RecordFacts, files: list[ManifestFile]) -> str:
+    """HMAC over the facts and the source files (whatever else is passed is ignored)."""
+    return hmac_hex(key, _body(key, facts, [f for f in files if f.kind in SOURCE_KINDS]))
+
+
+def sealed_body(key: bytes, facts: RecordFacts, files: list[ManifestFile], code: str) -> dict[str, Any]:
+    """The manifest without its seal: facts, anti-forgery code, and every sealed file."""
+    body = _body(key, facts, [f for f in files if f.kind in SEALED_KINDS])
+    body["anti_forgery_code"] = code
+    return body
+
+
+def seal_of(key: bytes, body: dict[str, Any]) -> str:
+    return hmac_hex(key, body)
+
+
+def manifest_document(body: dict[str, Any], seal: str) -> bytes:
+    """The bytes of manifest.json: the sealed body plus its seal, readable and stable."""
+    return json.dumps({**body, "seal": seal}, sort_keys=True, indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
+
+
+def facts_from_db(session: Session, record: EnforcementRecord) -> RecordFacts:
+    """The record's facts as the database holds them now (codes, not ids, so they read well in the manifest)."""
+    row = session.execute(
+        select(Camera.code, RoadSegment.code, District.code, RestrictionRule.code, TimeSlot.code)
+        .select_from(EnforcementRecord)
+        .join(Camera, Camera.id == EnforcementRecord.camera_id)
+        .join(RoadSegment, RoadSegment.id == EnforcementRecord.segment_id)
+        .join(District, District.id == EnforcementRecord.district_id)
+        .join(RestrictionRule, RestrictionRule.id == EnforcementRecord.rule_id)
+        .join(TimeSlot, TimeSlot.id == EnforcementRecord.time_slot_id)
+        .where(EnforcementRecord.id == record.id)
+    ).one()
+    camera, segment, district, rule, time_slot = row
+    return RecordFacts(
+        record_no=record.record_no,
+        camera=camera,
+        segment=segment,
+        district=district,
+        rule=rule,
+        time_slot=time_slot,
+        captured_at=iso_utc(record.captured_at),
+        vehicle_type=record.vehicle_type,
+        plate_state=record.plate_state,
+        plate_text=record.plate_text,
+    )
+
+
+def manifest_file_of(row: EvidenceFile) -> ManifestFile:
+    return ManifestFile(
+        name=row.name,
+        kind=row.kind,
+        path=row.path,
+        sha256=row.sha256,
+        size=row.size,
+        content_type=row.content_type,
+        captured_at=iso_utc(row.captured_at) if row.captured_at is not None else None,
+    )

@@ -1,0 +1,25 @@
+"""One convention for instants: stored and compared in UTC.
+
+SQLite keeps no offset (SQLAlchemy writes the wall time it is given and reads back a naive value), PostgreSQL keeps
+the instant; converting every instant to UTC before it is stored or bound makes both behave the same.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+
+def utc_now() -> dt.datetime:
+    """The current instant, aware, in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """The same instant in UTC; a naive value (as SQLite returns them) is taken to be UTC already."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)
+
+
+def iso_utc(value: dt.datetime) -> str:
+    """A fixed-width, sortable ISO 8601 text of the instant in UTC, e.g. 2023-06-05T00:15:02.120000Z."""
+    return as_utc(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
