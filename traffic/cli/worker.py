@@ -25,7 +25,7 @@ def worker_command(
     settings = load_settings()
     factory = make_session_factory(open_engine(settings))
     with domain_errors():
-        stack = VisionStack.from_settings(settings)
+        stack = VisionStack.from_settings(settings, factory)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

@@ -53,7 +53,7 @@ class EmbeddedWorkers:
     def _shared_stack(self) -> VisionStack:
         with self._ready:
             if self.stack is None:
-                self.stack = VisionStack.from_settings(self.settings)
+                self.stack = VisionStack.from_settings(self.settings, self.session_factory)
             return self.stack
 
     def _run(self) -> None:

@@ -32,12 +32,13 @@ class VisionStack:
     recorder: RecorderLike
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> VisionStack:
+    def from_settings(cls, settings: Settings, session_factory: sessionmaker[Session] | None = None) -> VisionStack:
+        """Load the model and build the recorder (evidence dates in the city file's timezone when it is known)."""
         from traffic.services.wiring import build_recorder
         from traffic.vision import VisionRuntime
 
         runtime = VisionRuntime.from_settings(settings)
-        return cls(runtime, build_recorder(settings, runtime.model_version))
+        return cls(runtime, build_recorder(settings, runtime.model_version, session_factory))
 
 
 class Worker:

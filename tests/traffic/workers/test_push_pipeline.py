@@ -18,25 +18,11 @@ from tests.support.ingest import FRAMES_URL, apply_ingest_city, post_snapshot
 from tests.support.vision_stack import vision_settings
 from tests.traffic.workers.fakes import Clock
 from traffic.services.cameras import load_camera
-from traffic.services.recorder import Recorder, RulebookCache
-from traffic.vision import VisionRuntime
 from traffic.workers.queues import DatabaseQueue
 from traffic.workers.worker import VisionStack, Worker
 
 pytestmark = pytest.mark.slow
 FRAMES = 24
-
-
-class EvidenceProbe:
-    """Stands in for the evidence writer: loads every evidence image through the worker's loader, keeps no file."""
-
-    def __init__(self) -> None:
-        self.packages: list[tuple[str, list[tuple[int, int, int]]]] = []
-
-    def write_package(self, session, record, sighting, camera, rule_name, images) -> list:
-        shapes = [images(e).shape for e in [sighting.best, *sighting.panoramas]]
-        self.packages.append((record.record_no, shapes))
-        return []
 
 
 @pytest.fixture(scope="module")
@@ -47,10 +33,7 @@ def snapshots():
 @pytest.fixture()
 def stack(settings, tmp_path):
     settings = vision_settings(settings, tmp_path)
-    runtime = VisionRuntime.from_settings(settings)
-    recorder = Recorder(RulebookCache(settings.timezone), EvidenceProbe(), lambda *a, **k: None,
-                        model_version=runtime.model_version)
-    return settings, VisionStack(runtime, recorder)
+    return settings, VisionStack.from_settings(settings)
 
 
 def _reference(runtime, camera, snapshots) -> list[tuple[str, object, object, str]]:
@@ -89,13 +72,16 @@ def test_pushed_street_frames_give_the_pipelines_sightings_and_records(client, s
     assert [tuple(row) for row in stored] == expected
     assert session.scalar(select(func.count()).select_from(Sighting).where(Sighting.status != "closed")) == 0
 
-    # Every car on S-1 at 08:00 on a Monday is restricted by R-4W-DAY: one record per sighting, with evidence
-    # images read back from the stored frames.
+    # Every car on S-1 at 08:00 on a Monday is restricted by R-4W-DAY: one record per sighting, each with an
+    # intact evidence package whose panoramas were read back from the stored frames.
     records = session.scalars(select(EnforcementRecord)).all()
     assert len(records) == len(expected)
-    packages = vision.recorder.evidence.packages
-    assert sorted(no for no, _ in packages) == sorted(r.record_no for r in records)
-    assert all(shape == (576, 1024, 3) for _, shapes in packages for shape in shapes)
+    evidence = vision.recorder.evidence
+    for record in records:
+        assert evidence.verify(session, record).intact, record.record_no
+        panoramas = [f for f in evidence.files_of(session, record) if f.kind == "panorama"]
+        assert len(panoramas) >= 2
+        assert cv2.imread(str(evidence.path_of(panoramas[0]))).shape == (576, 1024, 3)
 
     # A frame that started a sighting reports it.
     frame_pk, sighting_id = session.execute(select(frame_sightings.c.frame_id, frame_sightings.c.sighting_id)).first()

@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
-from models import EnforcementRecord, EvidenceFile, IngestFrame, Sighting, frame_sightings
+from models import CameraState, EnforcementRecord, EvidenceFile, IngestFrame, Sighting, frame_sightings
 from tests.support.databases import fresh_database
 from tests.support.footage import street_snapshots
 from tests.support.ingest import apply_ingest_city, post_snapshot
@@ -61,8 +61,11 @@ class WorkerProcess:
 
 
 def _counts(engine: Engine) -> dict[str, int]:
+    """Frames per status, and ``ended``: how many times the camera's open tracks were ended (it went quiet)."""
     with engine.connect() as connection:
-        return dict(connection.execute(select(IngestFrame.status, func.count()).group_by(IngestFrame.status)).all())
+        counts = dict(connection.execute(select(IngestFrame.status, func.count()).group_by(IngestFrame.status)).all())
+        counts["ended"] = connection.scalar(select(func.coalesce(func.max(CameraState.epoch), 0)))
+    return counts
 
 
 def _wait_for(condition: Callable[[dict[str, int]], bool], engine: Engine, worker: WorkerProcess, what: str) -> dict:
@@ -123,7 +126,7 @@ def _run(tmp_path: Path, *, kill: bool) -> tuple[dict[str, list], dict]:
                 **os.environ, **vision_env(tmp_path), "PYTHONPATH": str(REPO), "TRAFFIC_ENV": "test",
                 "TRAFFIC_DATABASE_URL": url, "TRAFFIC_DATA_DIR": str(tmp_path / "data"),
                 "TRAFFIC_QUEUE_URL": REDIS_URL, "TRAFFIC_QUEUE_PREFIX": prefix, "TRAFFIC_CAMERA_LEASE_S": "2",
-                "TRAFFIC_WORKER_POLL_S": "0.1", "TRAFFIC_CAMERA_QUIET_S": "3600",
+                "TRAFFIC_WORKER_POLL_S": "0.1", "TRAFFIC_CAMERA_QUIET_S": "1.5",
             }
             at_kill: dict = {}
             first = WorkerProcess(env, tmp_path / "worker-1.log")
@@ -132,11 +135,18 @@ def _run(tmp_path: Path, *, kill: bool) -> tuple[dict[str, list], dict]:
                           first, "progress to kill in")
                 first.kill()
                 at_kill = _counts(engine)
+                with engine.connect() as connection:
+                    at_kill["interrupted"] = list(connection.scalars(
+                        select(IngestFrame.frame_id).where(IngestFrame.status == "processing")))
                 second = WorkerProcess(env, tmp_path / "worker-2.log")
             else:
                 second = first
-            _wait_for(lambda c: c.get("done", 0) == FRAMES, engine, second, "all frames done")
+            # Done when every frame is, and the camera, quiet since, had its open tracks ended (into records).
+            _wait_for(lambda c: c.get("done", 0) == FRAMES and c["ended"] == 1, engine, second, "the end")
             assert second.stop() == 0, second.tail()
+            with engine.connect() as connection:
+                at_kill["retried"] = list(connection.scalars(
+                    select(IngestFrame.frame_id).where(IngestFrame.attempts > 1)))
             return _outcome(engine), at_kill
         finally:
             engine.dispose()
@@ -146,6 +156,8 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_doubles_nothing(tmp_path: P
     reference, _ = _run(tmp_path / "reference", kill=False)
     crashed, at_kill = _run(tmp_path / "crashed", kill=True)
     assert 0 < at_kill.get("done", 0) < FRAMES, f"the kill did not land mid-batch: {at_kill}"
+    # The frame the worker was processing when killed (if the kill did not fall between two frames) was retried.
+    assert at_kill["retried"] == at_kill["interrupted"]
     assert reference["records"], "the reference run made enforcement records"
     assert len(reference["sightings"]) >= 3
     for part in ("frames", "sightings", "links", "records", "evidence"):
