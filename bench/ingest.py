@@ -92,10 +92,11 @@ def request_bytes(port: int, key: str, camera: str, frame_id: str, jpeg: bytes, 
 
 
 async def _connection(port: int, requests, latencies: list[float]) -> None:
+    """Send each (due time or None, request) in turn; latency counts from the due time when there is one."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
-        for request in requests:
-            started = time.perf_counter()
+        async for due, request in requests:
+            started = due if due is not None else time.perf_counter()
             writer.write(request)
             await writer.drain()
             status = await reader.readline()
@@ -111,14 +112,35 @@ async def _connection(port: int, requests, latencies: list[float]) -> None:
         writer.close()
 
 
-def send_all(port: int, requests: list[bytes], concurrency: int) -> tuple[float, list[float]]:
-    """Send every request over ``concurrency`` keep-alive connections; (elapsed seconds, latencies)."""
+def send_all(port: int, requests: list[bytes], concurrency: int, rate: float | None = None
+             ) -> tuple[float, list[float]]:
+    """Send every request over ``concurrency`` keep-alive connections; (elapsed seconds, latencies).
+
+    Without ``rate``: closed loop, each connection sends its next request when the previous is answered (maximum
+    throughput). With ``rate``: open loop, request i is due at start + i/rate whether or not the server keeps up,
+    and its latency counts from then, so time spent waiting for a free connection is included.
+    """
     latencies: list[float] = []
-    shared = iter(requests)  # the connections take the next request as they become free
 
     async def main() -> float:
         started = time.perf_counter()
-        await asyncio.gather(*(_connection(port, shared, latencies) for _ in range(concurrency)))
+        pending = iter(enumerate(requests))
+        lock = asyncio.Lock()
+
+        async def next_request():
+            while True:
+                async with lock:  # one connection at a time takes the next due request
+                    item = next(pending, None)
+                    if item is None:
+                        return
+                    index, request = item
+                    due = None
+                    if rate:
+                        due = started + index / rate
+                        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+                yield due, request
+
+        await asyncio.gather(*(_connection(port, next_request(), latencies) for _ in range(concurrency)))
         return time.perf_counter() - started
 
     return asyncio.run(main()), latencies
@@ -188,7 +210,8 @@ def base_env(url: str, workdir: Path, args) -> dict[str, str]:
     return env
 
 
-def measure_acceptance(backend: str, shots, args, workdir: Path) -> tuple[float, float, float]:
+def measure_acceptance(backend: str, shots, args, workdir: Path) -> list[tuple[str, float, float, float]]:
+    """(label, frames/s, p50 ms, p99 ms) for the closed loop and the open loop at --rate."""
     with prepared_database(backend, workdir) as (url, _engine, keys):
         port = free_port()
         env = {**base_env(url, workdir, args), "TRAFFIC_EMBEDDED_WORKERS": "0"}
@@ -199,11 +222,14 @@ def measure_acceptance(backend: str, shots, args, workdir: Path) -> tuple[float,
                         for i in range(count)]
 
             send_all(port, batch("warm", 100), args.concurrency)
-            elapsed, latencies = send_all(port, batch("run", args.requests), args.concurrency)
+            results = []
+            for label, rate in (("max", None), (f"at {args.rate:g}/s", args.rate)):
+                elapsed, latencies = send_all(port, batch("max" if rate is None else "open", args.requests), args.concurrency, rate)
+                quantiles = statistics.quantiles(latencies, n=100)
+                results.append((label, args.requests / elapsed, quantiles[49] * 1000, quantiles[98] * 1000))
         finally:
             server.stop()
-    quantiles = statistics.quantiles(latencies, n=100)
-    return args.requests / elapsed, quantiles[49] * 1000, quantiles[98] * 1000
+    return results
 
 
 def _done(engine) -> int:
@@ -249,7 +275,8 @@ def wait_until(condition, timeout: float) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=1500)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--concurrency", type=int, default=8, help="connections (the client's bound)")
+    parser.add_argument("--rate", type=float, default=200.0, help="offered frames/s of the open-loop run")
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--e2e-frames", type=int, default=40)
     parser.add_argument("--skip-e2e", action="store_true")
@@ -276,9 +303,9 @@ def main() -> None:
           f"plates {'on' if args.plates else 'off'}; {os.cpu_count()} CPUs")
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     for backend in backends:
-        rate, p50, p99 = measure_acceptance(backend, shots, args, workdir / f"accept-{backend}")
-        print(f"accept  {backend:10} {rate:7.1f} frames/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  "
-              f"({args.requests} requests, {args.concurrency} connections)")
+        for label, rate, p50, p99 in measure_acceptance(backend, shots, args, workdir / f"accept-{backend}"):
+            print(f"accept  {backend:10} {label:10} {rate:7.1f} frames/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  "
+                  f"({args.requests} requests, {args.concurrency} connections)")
     if args.skip_e2e:
         return
     e2e_shots = shots[: args.e2e_frames + 1]
