@@ -224,7 +224,8 @@ def measure_acceptance(backend: str, shots, args, workdir: Path) -> list[tuple[s
             send_all(port, batch("warm", 100), args.concurrency)
             results = []
             for label, rate in (("max", None), (f"at {args.rate:g}/s", args.rate)):
-                elapsed, latencies = send_all(port, batch("max" if rate is None else "open", args.requests), args.concurrency, rate)
+                requests = batch("max" if rate is None else "open", args.requests)
+                elapsed, latencies = send_all(port, requests, args.concurrency, rate)
                 quantiles = statistics.quantiles(latencies, n=100)
                 results.append((label, args.requests / elapsed, quantiles[49] * 1000, quantiles[98] * 1000))
         finally:

@@ -79,7 +79,8 @@ def parse_capture_time(text: str, now: dt.datetime, max_ahead_s: float) -> dt.da
     ahead = (value - now).total_seconds()
     if ahead > max_ahead_s:
         raise InvalidInput(
-            f"captured_at: {text} is {ahead:.0f} s in the future (more than {max_ahead_s:.0f} s; check the camera clock)"
+            f"captured_at: {text} is {ahead:.0f} s in the future "
+            f"(more than {max_ahead_s:.0f} s; check the camera clock)"
         )
     return value
 
