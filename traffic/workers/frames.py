@@ -28,29 +28,30 @@ class WaitingFrame:
     error: str | None
 
 
-def cameras_with_waiting_frames(session: Session, limit: int = 100) -> list[int]:
-    """Cameras with waiting frames, the longest-waiting first."""
-    oldest = func.min(IngestFrame.received_at)
-    rows = session.execute(
-        select(IngestFrame.camera_id)
-        .where(IngestFrame.status.in_(WAITING))
-        .group_by(IngestFrame.camera_id)
-        .order_by(oldest)
-        .limit(limit)
+def _held(now: dt.datetime):
+    """The frame's camera is leased by a worker right now."""
+    return exists().where(
+        CameraState.camera_id == IngestFrame.camera_id,
+        CameraState.lease_owner.is_not(None),
+        CameraState.lease_until >= now,
     )
+
+
+def cameras_with_waiting_frames(session: Session, limit: int = 100, free_at: dt.datetime | None = None) -> list[int]:
+    """Cameras with waiting frames, the longest-waiting first; with ``free_at``, only those no worker holds then."""
+    oldest = func.min(IngestFrame.received_at)
+    query = select(IngestFrame.camera_id).where(IngestFrame.status.in_(WAITING))
+    if free_at is not None:
+        query = query.where(~_held(free_at))
+    rows = session.execute(query.group_by(IngestFrame.camera_id).order_by(oldest).limit(limit))
     return list(rows.scalars())
 
 
 def stale_cameras(session: Session, received_before: dt.datetime, now: dt.datetime) -> list[tuple[int, str]]:
     """(camera, oldest waiting frame id) for cameras whose frames wait since ``received_before`` and no one holds."""
-    held = exists().where(
-        CameraState.camera_id == IngestFrame.camera_id,
-        CameraState.lease_owner.is_not(None),
-        CameraState.lease_until >= now,
-    )
     rows = session.execute(
         select(IngestFrame.camera_id, func.min(IngestFrame.frame_id))
-        .where(IngestFrame.status.in_(WAITING), IngestFrame.received_at < received_before, ~held)
+        .where(IngestFrame.status.in_(WAITING), IngestFrame.received_at < received_before, ~_held(now))
         .group_by(IngestFrame.camera_id)
     )
     return [(camera_id, frame_id) for camera_id, frame_id in rows]

@@ -4,6 +4,7 @@ Either way the database stays the truth (frames, statuses, checkpoints); a queue
 """
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from typing import Protocol
 
@@ -53,9 +54,10 @@ class DatabaseQueue:
         return self._query()
 
     def _query(self) -> list[int]:
+        # Cameras another worker holds are left out: trying them again and again would only spin.
         assert self.session_factory is not None, "a worker's queue needs a session factory"
         with self.session_factory() as session:
-            return cameras_with_waiting_frames(session)
+            return cameras_with_waiting_frames(session, free_at=dt.datetime.now(dt.timezone.utc))
 
     def settle(self, camera_id: int, drained: bool) -> None:
         return None

@@ -87,8 +87,10 @@ class Worker:
         while not self.stop.is_set():
             try:
                 busy = self.run_once(block_s=0 if until_idle else self.settings.worker_poll_s)
-                if until_idle and not busy and not self._frames_wait():
-                    break
+                if until_idle and not busy:
+                    if not self._frames_wait():
+                        break
+                    self.stop.wait(self.settings.worker_poll_s)  # frames wait, but another worker holds them
             except Exception:  # noqa: BLE001 - a database or broker hiccup must not end the worker
                 log.exception("worker round failed; retrying")
                 self.stop.wait(self.settings.worker_poll_s)

@@ -127,9 +127,11 @@ def test_one_worker_at_a_time_holds_a_camera_and_a_stale_one_cannot_commit(sessi
     first = CameraProcessor(session_factory, FakeVision(), FakeRecorder(), fast_settings, "first", clock)
     second = CameraProcessor(session_factory, FakeVision(), FakeRecorder(), fast_settings, "second", clock)
     camera_id = session.scalar(select(IngestFrame.camera_id))
+    assert DatabaseQueue(session_factory).take(block_s=0) == [camera_id]
     stale_token = first.leases.acquire(camera_id, clock())
     assert stale_token is not None
     assert second.drain(camera_id) is None  # held by the first
+    assert DatabaseQueue(session_factory).take(block_s=0) == []  # so other workers do not spin on it
     clock.advance(fast_settings.camera_lease_s + 1)  # the first stalls past its lease
     assert second.drain(camera_id) == 1
     with pytest.raises(LeaseLost), session_factory() as stale, stale.begin():
