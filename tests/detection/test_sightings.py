@@ -253,3 +253,30 @@ def test_json_form_of_an_event():
     assert len(data["panoramas"]) == 2 and data["best"]["frame_ref"].startswith("test#")
     assert data["track"][0] == {"t": "2023-06-01T08:00:00+00:00", "box": [100.0, 100.0, 220.0, 190.0], "score": 0.8}
     assert "image" not in json.dumps(data)
+
+
+@pytest.mark.parametrize("kind", ["bytetrack", "botsort"])
+def test_both_trackers_follow_two_vehicles_and_pickle(kind):
+    settings = PipelineSettings(camera="cam1", tracker=TrackerSettings(kind=kind), sightings=SightingSettings(min_frames=3))
+    p = CameraPipeline(None, CLASS_MAP, settings)
+    per_frame = [dets(moving(n, x=40), moving(n, x=300, cls="tricycle")) for n in range(6)]
+    events = run(p, per_frame[:3], finish=False)
+    p = CameraPipeline(None, CLASS_MAP, settings, state=CameraPipeline.restore(p.checkpoint()))
+    events += run(p, per_frame[3:], start=3)
+    ended = sorted((e.sighting.vehicle_type, len(e.sighting.track)) for e in events if e.kind == "ended")
+    assert ended == [("e_four_wheeler", 6), ("e_tricycle", 6)]
+
+
+@pytest.mark.parametrize(
+    ("settings", "error"),
+    [
+        (TrackerSettings(kind="sort"), "unknown tracker"),
+        (TrackerSettings(overrides={"track_bufer": 10}), "unknown tracker settings"),
+        (TrackerSettings(config="/nonexistent/tracker.yaml"), "tracker config not found"),
+    ],
+)
+def test_tracker_settings_are_checked(settings, error):
+    from detection.tracking import Tracker, TrackerError
+
+    with pytest.raises(TrackerError, match=error):
+        Tracker(settings)

@@ -103,15 +103,22 @@ def detect(
     writer = AnnotatedVideoWriter(out, fps=video_fps, zone=zone) if out else None
     sink = json_out.open("w", encoding="utf-8") if json_out else None
     counts = {"started": 0, "updated": 0, "ended": 0}
+
+    def emit(events) -> None:
+        for event in events:
+            counts[event.kind] += 1
+            if sink:
+                sink.write(json.dumps(to_json(event), ensure_ascii=False) + "\n")
+
     try:
         for result in tqdm(pipeline.run(frames), total=total, unit="frame", desc=camera):
             if writer:
                 writer.write(result)
-            for event in result.events:
-                counts[event.kind] += 1
-                if sink:
-                    sink.write(json.dumps(to_json(event), ensure_ascii=False) + "\n")
+            emit(result.events)
+    except KeyboardInterrupt:  # a live stream is stopped by hand: close the open sightings properly
+        emit(pipeline.finish())
     except SourceError as exc:
+        emit(pipeline.finish())
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
     finally:
