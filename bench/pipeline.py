@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import sys
 import tempfile
@@ -106,7 +107,15 @@ def compare_pipeline(weights: Path, frames, rounds: int, reader, reader_note: st
     print(f"  after-model cost         : {tracking_cost_ms(detector, class_map, frames, reader):6.2f} ms/frame")
 
 
-def export_models(pt: Path | None, workdir: Path) -> tuple[Path, Path, Path, str]:
+def rect_size(frame_size: tuple[int, int], imgsz: int = 640, stride: int = 32) -> tuple[int, int]:
+    """The (height, width) a PyTorch model letterboxes these frames to (ultralytics' rect padding), so the
+    fixed-size exports get the same number of pixels and the comparison is about the runtime, not the input."""
+    width, height = frame_size
+    scale = imgsz / max(width, height)
+    return (math.ceil(height * scale / stride) * stride, math.ceil(width * scale / stride) * stride)
+
+
+def export_models(pt: Path | None, workdir: Path, imgsz: tuple[int, int]) -> tuple[Path, Path, Path, str]:
     from ultralytics import YOLO
 
     if pt is None:
@@ -119,27 +128,39 @@ def export_models(pt: Path | None, workdir: Path) -> tuple[Path, Path, Path, str
         pt_copy = workdir / pt.name
         pt_copy.write_bytes(pt.read_bytes())
         pt = pt_copy
-    onnx = Path(YOLO(str(pt)).export(format="onnx", imgsz=640, simplify=False, dynamic=False, verbose=False))
-    openvino = Path(YOLO(str(pt)).export(format="openvino", imgsz=640, dynamic=False, verbose=False))
+    onnx = Path(YOLO(str(pt)).export(format="onnx", imgsz=imgsz, simplify=False, dynamic=False, verbose=False))
+    openvino = Path(YOLO(str(pt)).export(format="openvino", imgsz=imgsz, dynamic=False, verbose=False))
     return pt, onnx, openvino, note
+
+
+def interleaved_detect_rates(detectors: dict[str, Detector], frames, rounds: int) -> dict[str, list[float]]:
+    """Frames per second of each detector, frame by frame in turn, in rotating order."""
+    rates: dict[str, list[float]] = {name: [] for name in detectors}
+    names = list(detectors)
+    for _ in range(rounds):
+        spent = dict.fromkeys(names, 0.0)
+        for n, frame in enumerate(frames):
+            for name in names[n % len(names) :] + names[: n % len(names)]:
+                t = time.perf_counter()
+                detectors[name].detect([frame.image])
+                spent[name] += time.perf_counter() - t
+        for name in names:
+            rates[name].append(len(frames) / spent[name])
+    return rates
 
 
 def compare_exports(pt: Path | None, frames, rounds: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        pt_path, onnx, openvino, note = export_models(pt, Path(tmp))
+        imgsz = rect_size(frames[0].size)
+        pt_path, onnx, openvino, note = export_models(pt, Path(tmp), imgsz)
         formats = {"PyTorch": pt_path, "ONNX": onnx, "OpenVINO": openvino}
         detectors = {name: Detector(path) for name, path in formats.items()}
         for d in detectors.values():
             d.detect([frames[0].image])
-        rates: dict[str, list[float]] = {name: [] for name in formats}
-        for _ in range(rounds):
-            for name, d in detectors.items():
-                t = time.perf_counter()
-                for frame in frames:
-                    d.detect([frame.image])
-                rates[name].append(len(frames) / (time.perf_counter() - t))
+        rates = interleaved_detect_rates(detectors, frames, rounds)
     base = statistics.median(rates["PyTorch"])
-    print(f"exports of {note}, imgsz 640, FP32, {len(frames)} frames, {rounds} rounds:")
+    print(f"exports of {note}, input {imgsz[1]}x{imgsz[0]} for all three, FP32, {len(frames)} frames, "
+          f"{rounds} rounds (interleaved):")
     for name, values in rates.items():
         r = statistics.median(values)
         print(f"  {name:9}: {r:6.2f} frames/s  x{r / base:5.2f} vs PyTorch")
@@ -153,13 +174,7 @@ def compare_shipped_int8(frames, rounds: int) -> None:
     present = {k: Detector(v) for k, v in shipped.items() if v.exists()}
     for d in present.values():
         d.detect([frames[0].image])
-    rates = {k: [] for k in present}
-    for _ in range(rounds):
-        for name, d in present.items():
-            t = time.perf_counter()
-            for frame in frames:
-                d.detect([frame.image])
-            rates[name].append(len(frames) / (time.perf_counter() - t))
+    rates = interleaved_detect_rates(present, frames, rounds)
     print("shipped COCO INT8 models (different architectures; for reference):")
     for name, values in rates.items():
         print(f"  {name:22}: {statistics.median(values):6.2f} frames/s")
