@@ -182,7 +182,8 @@ def compare_shipped_int8(frames, rounds: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--video", type=Path, default=DATA / "video_jakarta_street_traffic" / "jakarta_street_traffic_20s.mp4")
+    parser.add_argument("--video", type=Path,
+                        default=DATA / "video_jakarta_street_traffic" / "jakarta_street_traffic_20s.mp4")
     parser.add_argument("--model", type=Path, default=DATA / "yolov8n_coco_int8_onnx" / "yolov8n_int8.onnx")
     parser.add_argument("--class-map", default="car=e_four_wheeler", help="name=category[,name=category...]")
     parser.add_argument("--frames", type=int, default=120)

@@ -52,7 +52,8 @@ def moving(n: int, score: float = 0.8, cls: str = "car", x: float = 100, speed: 
 def pipeline(**sighting_kwargs) -> CameraPipeline:
     zone = sighting_kwargs.pop("zone", Zone.whole_frame())
     tracker = TrackerSettings(overrides={"track_buffer": sighting_kwargs.pop("track_buffer", 5)})
-    settings = PipelineSettings(camera="cam1", zone=zone, tracker=tracker, sightings=SightingSettings(**sighting_kwargs))
+    sightings = SightingSettings(**sighting_kwargs)
+    settings = PipelineSettings(camera="cam1", zone=zone, tracker=tracker, sightings=sightings)
     return CameraPipeline(None, CLASS_MAP, settings)
 
 
@@ -257,7 +258,9 @@ def test_json_form_of_an_event():
 
 @pytest.mark.parametrize("kind", ["bytetrack", "botsort"])
 def test_both_trackers_follow_two_vehicles_and_pickle(kind):
-    settings = PipelineSettings(camera="cam1", tracker=TrackerSettings(kind=kind), sightings=SightingSettings(min_frames=3))
+    settings = PipelineSettings(
+        camera="cam1", tracker=TrackerSettings(kind=kind), sightings=SightingSettings(min_frames=3)
+    )
     p = CameraPipeline(None, CLASS_MAP, settings)
     per_frame = [dets(moving(n, x=40), moving(n, x=300, cls="tricycle")) for n in range(6)]
     events = run(p, per_frame[:3], finish=False)

@@ -24,6 +24,8 @@ from detection.sources import (
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 UTC = timezone.utc
+PLUS_8 = timezone(timedelta(hours=8))
+MINUS_3_30 = timezone(-timedelta(hours=3, minutes=30))
 
 
 @pytest.mark.parametrize(
@@ -70,8 +72,8 @@ def bus(bus_jpg):
     ("exif_time", "subsec", "offset", "expected"),
     [
         ("2023:06:01 07:15:30", None, None, datetime(2023, 6, 1, 7, 15, 30, tzinfo=SHANGHAI)),
-        ("2023:06:01 07:15:30", "25", "+08:00", datetime(2023, 6, 1, 7, 15, 30, 250000, tzinfo=timezone(timedelta(hours=8)))),
-        ("2023:06:01 07:15:30", "5", "-03:30", datetime(2023, 6, 1, 7, 15, 30, 500000, tzinfo=timezone(-timedelta(hours=3, minutes=30)))),
+        ("2023:06:01 07:15:30", "25", "+08:00", datetime(2023, 6, 1, 7, 15, 30, 250000, tzinfo=PLUS_8)),
+        ("2023:06:01 07:15:30", "5", "-03:30", datetime(2023, 6, 1, 7, 15, 30, 500000, tzinfo=MINUS_3_30)),
     ],
 )
 def test_image_time_from_exif(tmp_path, bus, exif_time, subsec, offset, expected):

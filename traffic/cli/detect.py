@@ -58,7 +58,9 @@ def detect(
     min_frames: int = typer.Option(5, help="Frames a track needs before it is a sighting."),
     min_score: float = typer.Option(0.4, help="Median detection score a track needs."),
     plates: bool = typer.Option(True, "--plates/--no-plates", help="Read plates (needs the plate reader)."),
-    start: Optional[datetime] = typer.Option(None, help="Capture time of the first frame (videos, --timestamps interval)."),
+    start: Optional[datetime] = typer.Option(
+        None, help="Capture time of the first frame (videos, --timestamps interval)."
+    ),
     interval: float = typer.Option(1.0, help="Seconds between images for --timestamps interval."),
     timestamps: str = typer.Option("auto", help="Image times: auto, exif, filename or interval."),
     tz: str = typer.Option("Asia/Shanghai", help="Time zone of times written without an offset."),
