@@ -102,9 +102,8 @@ def assign_plates(
     cx = (plate_boxes[:, 0] + plate_boxes[:, 2]) / 2.0
     cy = (plate_boxes[:, 1] + plate_boxes[:, 3]) / 2.0
     v = vehicle_boxes
-    holds = (
-        (cx[None, :] >= v[:, 0:1]) & (cx[None, :] <= v[:, 2:3]) & (cy[None, :] >= v[:, 1:2]) & (cy[None, :] <= v[:, 3:4])
-    )
+    inside_x = (cx[None, :] >= v[:, 0:1]) & (cx[None, :] <= v[:, 2:3])
+    holds = inside_x & (cy[None, :] >= v[:, 1:2]) & (cy[None, :] <= v[:, 3:4])
     areas = (v[:, 2] - v[:, 0]) * (v[:, 3] - v[:, 1])
     for p in range(len(plate_boxes)):
         holders = np.flatnonzero(holds[:, p])

@@ -45,7 +45,8 @@ class StreamSettings:
 def open_ffmpeg_capture(url: str, timeout_s: float) -> Capture:
     """An OpenCV FFmpeg capture with open and read timeouts (RTSP over TCP: set OPENCV_FFMPEG_CAPTURE_OPTIONS)."""
     ms = int(timeout_s * 1000)
-    return cv2.VideoCapture(url, cv2.CAP_FFMPEG, [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, ms, cv2.CAP_PROP_READ_TIMEOUT_MSEC, ms])
+    params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, ms, cv2.CAP_PROP_READ_TIMEOUT_MSEC, ms]
+    return cv2.VideoCapture(url, cv2.CAP_FFMPEG, params)
 
 
 class RateSampler:
@@ -145,9 +146,9 @@ class StreamSource:
         taken = 0
         while True:
             with self._cond:
-                while not self._stop.is_set() and not self._ended and (self._latest is None or self._latest[2] == taken):
+                while not self._stop.is_set() and not self._ended and not self._has_new(taken):
                     self._cond.wait()
-                if self._stop.is_set() or self._latest is None or self._latest[2] == taken:
+                if self._stop.is_set() or not self._has_new(taken):
                     break
                 image, captured_at, seq = self._latest
             self.dropped += seq - taken - 1
@@ -155,6 +156,9 @@ class StreamSource:
             yield image, captured_at, f"{self.name}@{captured_at.isoformat()}"
         if self._error and not self._stop.is_set():
             raise SourceError(self._error)
+
+    def _has_new(self, taken: int) -> bool:
+        return self._latest is not None and self._latest[2] != taken
 
     def _read_live(self) -> None:
         s = self.settings

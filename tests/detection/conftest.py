@@ -59,3 +59,11 @@ def coco_detector(coco_onnx):
     from detection.detector import Detector
 
     return Detector(coco_onnx)
+
+
+@pytest.fixture(scope="session")
+def ccpd_plated_car() -> Path:
+    """CCPD sample demo3.jpg: a parked car, plate 皖A·MK620 (read by eye)."""
+    path = DATA / "images_ccpd_official_samples" / "with_plate" / "demo3.jpg"
+    require(path)
+    return path

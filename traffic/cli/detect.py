@@ -58,7 +58,9 @@ def detect(
     min_frames: int = typer.Option(5, help="Frames a track needs before it is a sighting."),
     min_score: float = typer.Option(0.4, help="Median detection score a track needs."),
     plates: bool = typer.Option(True, "--plates/--no-plates", help="Read plates (needs the plate reader)."),
-    start: Optional[datetime] = typer.Option(None, help="Capture time of the first frame (videos, --timestamps interval)."),
+    start: Optional[datetime] = typer.Option(
+        None, help="Capture time of the first frame (videos, --timestamps interval)."
+    ),
     interval: float = typer.Option(1.0, help="Seconds between images for --timestamps interval."),
     timestamps: str = typer.Option("auto", help="Image times: auto, exif, filename or interval."),
     tz: str = typer.Option("Asia/Shanghai", help="Time zone of times written without an offset."),
@@ -103,15 +105,22 @@ def detect(
     writer = AnnotatedVideoWriter(out, fps=video_fps, zone=zone) if out else None
     sink = json_out.open("w", encoding="utf-8") if json_out else None
     counts = {"started": 0, "updated": 0, "ended": 0}
+
+    def emit(events) -> None:
+        for event in events:
+            counts[event.kind] += 1
+            if sink:
+                sink.write(json.dumps(to_json(event), ensure_ascii=False) + "\n")
+
     try:
         for result in tqdm(pipeline.run(frames), total=total, unit="frame", desc=camera):
             if writer:
                 writer.write(result)
-            for event in result.events:
-                counts[event.kind] += 1
-                if sink:
-                    sink.write(json.dumps(to_json(event), ensure_ascii=False) + "\n")
+            emit(result.events)
+    except KeyboardInterrupt:  # a live stream is stopped by hand: close the open sightings properly
+        emit(pipeline.finish())
     except SourceError as exc:
+        emit(pipeline.finish())
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
     finally:
