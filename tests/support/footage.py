@@ -46,8 +46,9 @@ class Snapshot:
 
 
 @lru_cache(maxsize=4)
-def _read_snapshots(count: int, stride: int) -> tuple[Snapshot, ...]:
-    capture = cv2.VideoCapture(str(JAKARTA_VIDEO))
+def _read_snapshots(count: int, stride: int, video: Path = JAKARTA_VIDEO, fps: float = VIDEO_FPS,
+                    start: dt.datetime = FOOTAGE_START) -> tuple[Snapshot, ...]:
+    capture = cv2.VideoCapture(str(video))
     snapshots: list[Snapshot] = []
     index = 0
     try:
@@ -58,7 +59,7 @@ def _read_snapshots(count: int, stride: int) -> tuple[Snapshot, ...]:
             if index % stride == 0:
                 encoded, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])
                 assert encoded
-                at = FOOTAGE_START + dt.timedelta(seconds=index / VIDEO_FPS)
+                at = start + dt.timedelta(seconds=index / fps)
                 snapshots.append(Snapshot(jpeg.tobytes(), at, index))
             index += 1
     finally:
@@ -70,3 +71,16 @@ def street_snapshots(count: int, stride: int = 2) -> list[Snapshot]:
     """The first ``count`` snapshots of the Jakarta street clip, every ``stride``-th video frame."""
     require(JAKARTA_VIDEO)
     return list(_read_snapshots(count, stride))
+
+
+DEMO_DIR = Path(__file__).resolve().parents[2] / "traffic" / "demo"
+DEMO_VIDEO = DEMO_DIR / "demo.mp4"
+DEMO_FPS = 10.0
+# The demo's own start: a Monday in the morning peak after the grace period (see traffic/cli/main.py).
+DEMO_START = dt.datetime(2023, 7, 3, 7, 58, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+
+
+def demo_snapshots(count: int = 10_000) -> list[Snapshot]:
+    """The demo footage as JPEG snapshots with their capture times (every frame, 10 per second)."""
+    require(DEMO_VIDEO)
+    return list(_read_snapshots(count, 1, DEMO_VIDEO, DEMO_FPS, DEMO_START))
