@@ -9,6 +9,7 @@ ONNX export skips onnxslim.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from dataclasses import dataclass, field
@@ -119,11 +120,21 @@ class EvalReport:
 
 
 def evaluate_model(weights: Path, data: Path, imgsz: int = 416, split: str = "val", device: str = "cpu",
-                   batch: int = 16, conf: float = 0.001, iou: float = 0.7) -> EvalReport:
-    """Validate ``weights`` on ``data`` (a YOLO dataset YAML) and return precision, recall and mAP per class."""
+                   batch: int = 16, conf: float = 0.001, iou: float = 0.7, quiet: bool = False) -> EvalReport:
+    """Validate ``weights`` on ``data`` (a YOLO dataset YAML) and return precision, recall and mAP per class.
+
+    ``quiet`` silences ultralytics' progress log (it writes to stdout), e.g. when stdout carries JSON.
+    """
     model = _yolo(weights)
-    metrics = model.val(data=str(Path(data).resolve()), imgsz=imgsz, split=split, device=device, batch=batch,
-                        conf=conf, iou=iou, plots=False, verbose=False, workers=0, save_json=False)
+    logger = logging.getLogger("ultralytics")
+    level = logger.level
+    if quiet:
+        logger.setLevel(logging.WARNING)
+    try:
+        metrics = model.val(data=str(Path(data).resolve()), imgsz=imgsz, split=split, device=device, batch=batch,
+                            conf=conf, iou=iou, plots=False, verbose=False, workers=0, save_json=False)
+    finally:
+        logger.setLevel(level)
     names = metrics.names
     classes = []
     for i, class_index in enumerate(metrics.ap_class_index):

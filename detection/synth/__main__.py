@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> None:
     video.add_argument("out", type=Path, help="video file (.mp4)")
     video.add_argument("--truth", type=Path, required=True, help="ground-truth JSON to write")
     video.add_argument("--seed", type=int, default=7)
-    video.add_argument("--seconds", type=float, default=16.0)
+    video.add_argument("--seconds", type=float, default=18.0)
     video.add_argument("--fps", type=int, default=10)
     args = parser.parse_args(argv)
 

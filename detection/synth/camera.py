@@ -68,15 +68,3 @@ class PoleCamera:
         """The same camera with a different sensor resolution (same field of view)."""
         return PoleCamera(width, height, self.hfov_deg, self.height_m, self.pitch_deg, self.x_m, self.yaw_deg)
 
-
-def random_camera(rng: np.random.Generator, width: int, height: int, road_half_width: float) -> PoleCamera:
-    """A plausible enforcement camera: 4-9 m up, looking down the road from its edge or from above it."""
-    return PoleCamera(
-        width=width,
-        height=height,
-        hfov_deg=float(rng.uniform(30.0, 65.0)),
-        height_m=float(rng.uniform(4.0, 9.0)),
-        pitch_deg=float(rng.uniform(9.0, 24.0)),
-        x_m=float(rng.uniform(-road_half_width, road_half_width) * 0.9),
-        yaw_deg=float(rng.uniform(-8.0, 8.0)),
-    )

@@ -66,7 +66,7 @@ def evaluate(
     """Print precision, recall, mAP50 and mAP50-95 per class on a dataset split."""
     if weights.suffix != ".pt":
         batch = 1  # exported models are built for a fixed batch of one
-    report = evaluate_model(weights, data, imgsz=imgsz, split=split, device=device, batch=batch)
+    report = evaluate_model(weights, data, imgsz=imgsz, split=split, device=device, batch=batch, quiet=as_json)
     typer.echo(json.dumps(report.to_dict(), indent=2) if as_json else format_report(report))
 
 
