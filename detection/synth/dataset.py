@@ -23,8 +23,10 @@ class LabelRules:
     """Which drawn objects get a box: enough of them visible and big enough to learn from."""
 
     min_vehicle_px: float = 6.0
-    min_plate_width_px: float = 8.0
-    min_plate_height_px: float = 3.0
+    # Smaller plates are unreadable, and at the demo's training size they would be under 4 pixels tall,
+    # less than the detector's finest stride: labelling them teaches nothing.
+    min_plate_width_px: float = 16.0
+    min_plate_height_px: float = 5.0
 
 
 @dataclass
@@ -36,8 +38,9 @@ class DatasetSummary:
     boxes: dict[str, Counter] = field(default_factory=dict)
 
 
-def yolo_labels(truths: list[ObjectTruth], width: int, height: int, rules: LabelRules = LabelRules()) -> list[str]:
+def yolo_labels(truths: list[ObjectTruth], width: int, height: int, rules: LabelRules | None = None) -> list[str]:
     """YOLO label lines (class cx cy w h, normalised) for the vehicles and plates worth labelling."""
+    rules = rules or LabelRules()
     lines = []
     for truth in truths:
         x0, y0, x1, y1 = truth.box
@@ -72,7 +75,9 @@ def write_dataset(out_dir: Path, train: int, val: int, seed: int = 0, width: int
     """
     out_dir = Path(out_dir).resolve()
     font = font_path or find_cjk_font()
-    rules = LabelRules(6.0 * width / 640, 8.0 * width / 640, 3.0 * width / 640)
+    base = LabelRules()
+    rules = LabelRules(*(value * width / 640 for value in
+                         (base.min_vehicle_px, base.min_plate_width_px, base.min_plate_height_px)))
     summary = DatasetSummary(data_yaml=out_dir / "data.yaml")
     for split, count in (("train", train), ("val", val), ("test", test)):
         if count == 0 and split == "test":

@@ -13,11 +13,28 @@ import numpy as np
 
 from detection.synth.camera import PoleCamera
 from detection.synth.canvas import Sprite
-from detection.synth.compose import (Box, Lighting, apply_lighting, draw_shadow, paste_sprite,
-                                     plate_visible_fraction, random_lighting, visible_fraction)
+from detection.synth.compose import (
+    Box,
+    Lighting,
+    apply_lighting,
+    draw_shadow,
+    paste_sprite,
+    plate_visible_fraction,
+    random_lighting,
+    visible_fraction,
+)
 from detection.synth.plates import find_cjk_font
-from detection.synth.road import (Prop, RoadLayout, SceneStyle, draw_prop, paint_ground, prop_depth, random_layout,
-                                  random_props, random_style)
+from detection.synth.road import (
+    Prop,
+    RoadLayout,
+    SceneStyle,
+    draw_prop,
+    paint_ground,
+    prop_depth,
+    random_layout,
+    random_props,
+    random_style,
+)
 from detection.synth.vehicles import FRONT, REAR, VEHICLE_KINDS, VehicleLook, draw_vehicle, random_look
 
 # Class order of the demo model; "plate" is a box on every visible plate.
@@ -59,21 +76,25 @@ class Street:
     style: SceneStyle
     props: tuple[Prop, ...]
     lighting: Lighting
+    close_up: bool = False
 
 
 def random_street(rng: np.random.Generator, width: int, height: int) -> Street:
     """A random street seen by a random pole camera in random light."""
     layout = random_layout(rng)
+    # Most cameras are zoomed checkpoint cameras (卡口) that see plates up close; the others overview a street.
+    checkpoint = bool(rng.random() < 0.6)
     camera = PoleCamera(
         width=width,
         height=height,
-        hfov_deg=float(rng.uniform(30.0, 65.0)),
-        height_m=float(rng.uniform(4.0, 9.0)),
-        pitch_deg=float(rng.uniform(9.0, 24.0)),
+        hfov_deg=float(rng.uniform(16.0, 36.0) if checkpoint else rng.uniform(30.0, 65.0)),
+        height_m=float(rng.uniform(4.0, 6.5) if checkpoint else rng.uniform(4.0, 9.0)),
+        pitch_deg=float(rng.uniform(12.0, 22.0) if checkpoint else rng.uniform(9.0, 24.0)),
         x_m=float(rng.uniform(layout.left_edge - 1.0, layout.right_edge + 1.0)),
         yaw_deg=float(rng.uniform(-8.0, 8.0)),
     )
-    return Street(camera, layout, random_style(rng), tuple(random_props(rng, layout)), random_lighting(rng))
+    return Street(camera, layout, random_style(rng), tuple(random_props(rng, layout)), random_lighting(rng),
+                  checkpoint)
 
 
 class SceneRenderer:
@@ -145,10 +166,11 @@ def _clip(box: Box, width: int, height: int) -> Box:
     return (max(0.0, x0), max(0.0, y0), min(float(width), x1), min(float(height), y1))
 
 
-def random_vehicles(rng: np.random.Generator, street: Street, count: int, far_z: float = 70.0) -> list[PlacedVehicle]:
+def random_vehicles(rng: np.random.Generator, street: Street, count: int) -> list[PlacedVehicle]:
     """Vehicles in lanes (facing the way their lane runs) and a few parked on the pavements."""
     layout, cam = street.layout, street.camera
     near = max(cam.nearest_visible_z() - 1.0, 1.0)
+    far_z, bias = (40.0, 2.2) if street.close_up else (70.0, 1.4)
     placed: list[PlacedVehicle] = []
     taken: list[tuple[float, float]] = []
     lit = street.lighting.is_dark
@@ -156,7 +178,7 @@ def random_vehicles(rng: np.random.Generator, street: Street, count: int, far_z:
         if len(placed) >= count:
             break
         kind = VEHICLE_KINDS[rng.choice(len(VEHICLE_KINDS), p=_KIND_WEIGHTS)]
-        z = near + (far_z - near) * float(rng.random()) ** 1.4
+        z = near + max(far_z - near, 5.0) * float(rng.random()) ** bias
         if rng.random() < 0.15:
             left = bool(rng.random() < 0.5)
             inner, outer = layout.pavement_span(left)
@@ -170,7 +192,10 @@ def random_vehicles(rng: np.random.Generator, street: Street, count: int, far_z:
         if any(abs(x - tx) < 1.8 and abs(z - tz) < 4.5 for tx, tz in taken):
             continue  # no two vehicles on the same spot
         taken.append((x, z))
-        look = random_look(rng, kind, view, plate_scale=float(rng.uniform(1.0, 1.3)), lights_on=lit)
+        # Plates are shown more often than on the street (where most tricycles carry none), so the
+        # detector sees enough of them, on every kind, to learn the plate class.
+        plated = kind != "two_wheeler" and bool(rng.random() < (0.95 if kind == "car" else 0.6))
+        look = random_look(rng, kind, view, plated=plated, plate_scale=float(rng.uniform(1.0, 1.4)), lights_on=lit)
         placed.append(PlacedVehicle(object_id, look, x, z))
     return placed
 

@@ -9,9 +9,9 @@ import pytest
 
 from detection.synth import plates
 from detection.synth.camera import PoleCamera
+from detection.synth.compose import Lighting
 from detection.synth.dataset import LabelRules, scene_rng, yolo_labels
 from detection.synth.road import RoadLayout, SceneStyle
-from detection.synth.compose import Lighting
 from detection.synth.scene import DEMO_CLASSES, PlacedVehicle, SceneRenderer, Street, random_scene
 from detection.synth.vehicles import FRONT, REAR, VEHICLE_KINDS, draw_vehicle, random_look
 
@@ -108,7 +108,7 @@ def test_labels_are_normalised_and_every_plate_sits_inside_a_labelled_vehicle(cj
         assert all(0 <= c < len(DEMO_CLASSES) for c, *_ in boxes)
         assert all(0 <= v <= 1 for _, *values in boxes for v in values)
         vehicles = [b for b in boxes if DEMO_CLASSES[b[0]] != "plate"]
-        for cls, cx, cy, w, h in boxes:
+        for cls, cx, cy, _, _ in boxes:
             if DEMO_CLASSES[cls] != "plate":
                 continue
             plates_seen += 1

@@ -86,6 +86,8 @@ def test_demo_model_detects_the_target_classes_on_unseen_scenes(tmp_path, cjk_fo
     # Seed 77 was never used for training (the demo dataset uses seed 2024).
     unseen = write_dataset(tmp_path / "unseen", train=0, val=40, seed=77, font_path=cjk_font)
     scores = evaluate_model(DEMO_MODEL, unseen.data_yaml, imgsz=416).by_name()
+    # Measured when the model was built: 0.83-0.91 mAP50 for these four, 0.39 for plates (see docs/demo-model.md).
     for name in ("e_tricycle", "fuel_tricycle", "e_four_wheeler", "car"):
-        assert scores[name].map50 > 0.5, (name, scores[name])
-    assert scores["plate"].map50 > 0.3
+        assert scores[name].map50 > 0.7, (name, scores[name])
+    assert scores["plate"].map50 > 0.2
+    assert scores["plate"].precision > 0.6, "plate boxes the model gives should mostly be plates"

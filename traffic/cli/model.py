@@ -9,8 +9,7 @@ from typing import Annotated
 
 import typer
 
-from detection.training import (EXPORT_FORMATS, TrainSettings, evaluate_model, export_model, format_report,
-                                train_model)
+from detection.training import EXPORT_FORMATS, TrainSettings, evaluate_model, export_model, format_report, train_model
 
 app = typer.Typer(help="Train, evaluate and export YOLO detection models.", no_args_is_help=True)
 
@@ -73,13 +72,14 @@ def evaluate(
 @app.command()
 def export(
     weights: Annotated[Path, typer.Argument(help="PyTorch weights (.pt) to convert.", exists=True)],
-    fmt: Annotated[list[str], typer.Option("--format", help="onnx and/or openvino (repeat the option).")] = [
-        "onnx", "openvino"],
+    fmt: Annotated[list[str] | None, typer.Option(
+        "--format", help="onnx and/or openvino (repeat the option); both when not given.")] = None,
     imgsz: Annotated[int, typer.Option(min=32)] = 416,
     half: Annotated[bool, typer.Option(help="FP16 weights (smaller; CPU runtimes may upcast).")] = False,
     dynamic: Annotated[bool, typer.Option(help="Dynamic input size and batch.")] = False,
 ) -> None:
     """Export weights to ONNX and/or OpenVINO; prints the path of each export."""
+    fmt = fmt or list(EXPORT_FORMATS)
     unknown = [f for f in fmt if f not in EXPORT_FORMATS]
     if unknown:
         raise typer.BadParameter(f"unknown format(s) {', '.join(unknown)}; choose from {', '.join(EXPORT_FORMATS)}")
