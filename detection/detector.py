@@ -24,14 +24,14 @@ class DetectorError(ValueError):
 class DetectorSettings:
     """How the model runs.
 
-    conf: minimum box score kept by the model's NMS. iou: NMS overlap threshold. imgsz: inference size (exports with a
-    fixed input size use their own). batch: frames per model call. device: "cpu", "cuda", "cuda:N" or "N".
+    conf: minimum box score kept by the model's NMS. iou: NMS overlap threshold. imgsz: inference size; None: the
+    size a .pt model was trained at (640 for exports; exports with a fixed input size always use their own). batch: frames per model call. device: "cpu", "cuda", "cuda:N" or "N".
     half: FP16 inference (CUDA only). max_det: most boxes per frame.
     """
 
     conf: float = 0.25
     iou: float = 0.7
-    imgsz: int = 640
+    imgsz: int | None = None
     batch: int = 1
     device: str = "cpu"
     half: bool = False
@@ -86,7 +86,9 @@ class Detector:
     def predict_args(self) -> dict:
         """The keyword arguments passed to ultralytics `predict` (a bare predict with these gives the same boxes)."""
         s = self.settings
-        args = {"conf": s.conf, "iou": s.iou, "imgsz": s.imgsz, "device": self.device, "max_det": s.max_det}
+        args = {"conf": s.conf, "iou": s.iou, "device": self.device, "max_det": s.max_det}
+        if s.imgsz is not None:  # left out, ultralytics uses the training size stored in a .pt checkpoint
+            args["imgsz"] = s.imgsz
         if s.half:  # passed only when asked: ultralytics warns about the argument on every call otherwise
             args["half"] = True
         return {**args, "verbose": False}

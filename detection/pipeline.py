@@ -34,6 +34,9 @@ class PipelineSettings:
     nested_box_ioa: float | None = 0.85
     """A vehicle box lying this much (intersection over its own area) inside a higher-scored one is a duplicate the
     model's NMS let through (IoU stays low when one box is much smaller); it is not tracked. None keeps all."""
+    duplicate_box_iou: float | None = 0.6
+    """Vehicle boxes overlapping a higher-scored one by this IoU are the same vehicle under two classes (the model's
+    NMS works per class, so an e-tricycle box and a fuel-tricycle box can both survive); only the best is tracked."""
 
 
 @dataclass(frozen=True)
@@ -76,8 +79,10 @@ class CameraState:
         return clone
 
 
-def nested_duplicates(xyxy: np.ndarray, scores: np.ndarray, max_ioa: float) -> np.ndarray:
-    """Boolean mask of boxes lying `max_ioa` or more inside a higher-scored box."""
+def nested_duplicates(
+    xyxy: np.ndarray, scores: np.ndarray, max_ioa: float | None, max_iou: float | None = None
+) -> np.ndarray:
+    """Boolean mask of boxes lying `max_ioa` or more inside, or overlapping by `max_iou` IoU, a higher-scored box."""
     n = len(scores)
     if n < 2:
         return np.zeros(n, bool)
@@ -87,9 +92,13 @@ def nested_duplicates(xyxy: np.ndarray, scores: np.ndarray, max_ioa: float) -> n
     y2 = np.minimum(xyxy[:, None, 3], xyxy[None, :, 3])
     inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
     own = np.maximum((xyxy[:, 2] - xyxy[:, 0]) * (xyxy[:, 3] - xyxy[:, 1]), 1e-9)
-    ioa = inter / own[:, None]  # row i: share of box i inside box j
+    duplicate = np.zeros((n, n), bool)
+    if max_ioa is not None:
+        duplicate |= inter / own[:, None] >= max_ioa  # row i: share of box i inside box j
+    if max_iou is not None:
+        duplicate |= inter / np.maximum(own[:, None] + own[None, :] - inter, 1e-9) >= max_iou
     higher = scores[None, :] > scores[:, None]
-    return ((ioa >= max_ioa) & higher).any(axis=1)
+    return (duplicate & higher).any(axis=1)
 
 
 def assign_plates(
@@ -199,8 +208,9 @@ class CameraPipeline:
         state.frames_seen += 1
         class_ids = detections.class_ids
         vehicles = detections.select(self.class_map.vehicle_mask(class_ids))
-        if self.settings.nested_box_ioa is not None:
-            vehicles = vehicles.select(~nested_duplicates(vehicles.xyxy, vehicles.scores, self.settings.nested_box_ioa))
+        if self.settings.nested_box_ioa is not None or self.settings.duplicate_box_iou is not None:
+            vehicles = vehicles.select(~nested_duplicates(
+                vehicles.xyxy, vehicles.scores, self.settings.nested_box_ioa, self.settings.duplicate_box_iou))
         track_ids, det_idx = state.tracker.update(vehicles, frame.image)
         boxes = vehicles.xyxy[det_idx]
         inside = self.settings.zone.contains(boxes, frame.size)

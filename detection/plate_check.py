@@ -47,6 +47,11 @@ class PlateCheckSettings:
     max_reads: OCR calls per track at most. read_spacing: frames between two OCR calls on a track.
     min_vehicle_width: a vehicle box narrower than this (pixels) is too small to judge its plate.
     min_plate_width: model plate boxes narrower than this are counted but not read.
+    min_plate_score: model plate boxes scored below this are weak: alone they do not show a plate (a small model
+        fires weakly on grilles and lights, and a false "plated" would exempt an unplated vehicle); the reader checks
+        them within its budget, and a reading makes them a plate.
+    max_weak_share: an unplated call tolerates unchecked weak plate boxes on at most this share of the good frames;
+        once the reader has rejected `weak_rejections` of them, they are taken for false alarms.
     edge_margin: a box closer than this to the image edge is cut off, so not a good frame.
     min_vehicle_score: a good frame needs at least this detection score.
     unplated_after: good frames without any plate needed to call a vehicle unplated.
@@ -58,6 +63,9 @@ class PlateCheckSettings:
     read_spacing: int = 3
     min_vehicle_width: float = 120.0
     min_plate_width: float = 40.0
+    min_plate_score: float = 0.5
+    max_weak_share: float = 0.15
+    weak_rejections: int = 2
     edge_margin: float = 4.0
     min_vehicle_score: float = 0.4
     unplated_after: int = 3
@@ -100,6 +108,8 @@ class PlateTrack:
 
     good_frames: int = 0
     plate_hits: int = 0
+    weak_hits: int = 0
+    weak_rejected: int = 0
     plate_scores: list[float] = field(default_factory=list)
     reads: int = 0
     last_read_frame: int = -(10**9)
@@ -142,6 +152,9 @@ class PlateCheck:
         """Record one frame of a track; returns the plate box seen on it (from the model or the reader), if any."""
         height, width = image.shape[:2]
         good = self.good_frame(box, score, (width, height))
+        if plate_box is not None and (plate_score or 0.0) < self.settings.min_plate_score:
+            plate.weak_hits += 1
+            return self._check_weak(plate, image, frame_index, plate_box) if good else None
         if plate_box is not None:
             plate.plate_hits += 1
             plate.plate_scores.append(float(plate_score or 0.0))
@@ -163,6 +176,18 @@ class PlateCheck:
         plate.plate_hits += 1
         plate.plate_scores.append(float(found[1].confidence))
         return (bx1 + max(x1, 0), by1 + max(y1, 0), bx2 + max(x1, 0), by2 + max(y1, 0))
+
+    def _check_weak(self, plate: PlateTrack, image: np.ndarray, frame_index: int, plate_box: Box) -> Box | None:
+        """Let the reader decide whether a weak plate box is a plate; returns it only when it reads as one."""
+        plate.good_frames += 1
+        if not self._may_read(plate, frame_index) or (plate_box[2] - plate_box[0]) < self.settings.min_plate_width:
+            return None
+        before = len(plate.readings)
+        self._count_read(plate, frame_index, self.reader.read_in(image, plate_box))
+        if len(plate.readings) > before:
+            return plate_box
+        plate.weak_rejected += 1
+        return None
 
     def _may_read(self, plate: PlateTrack, frame_index: int) -> bool:
         s = self.settings
@@ -190,7 +215,9 @@ class PlateCheck:
         if seen_plate:
             conf = float(np.mean(plate.plate_scores)) if plate.plate_scores else None
             return PlateState("plated", None, None if conf is None else round(conf, 4))
-        if plate.plate_hits == 0 and self._enough_looks(plate, model_finds_plates):
+        unchecked = plate.weak_hits - plate.weak_rejected
+        weak_dismissed = plate.weak_rejected >= s.weak_rejections or unchecked <= s.max_weak_share * plate.good_frames
+        if plate.plate_hits == 0 and weak_dismissed and self._enough_looks(plate, model_finds_plates):
             return PlateState("unplated", None, None)
         return PlateState("unknown", None, None)
 

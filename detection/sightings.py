@@ -23,7 +23,9 @@ class SightingSettings:
 
     min_frames: frames a track must be seen on. min_score: its median detection score at least this.
     min_move: movement between the two panoramas, as a share of the box height (bottom-centre displacement).
-    min_panorama_gap_s: seconds between the two panoramas at least. keep_images: keep frame images on evidence
+    min_panorama_gap_s: seconds between the two panoramas at least. require_whole_view: the vehicle must be seen
+    whole (its box clear of the image edge) inside the zone at least once; a vehicle only ever half in view at the
+    edge is no evidence, and a second box on it there would otherwise make a duplicate sighting. keep_images: keep frame images on evidence
     (off: frame references only, for small checkpoints). max_points: track points kept per sighting (older points
     are thinned out beyond this, so a vehicle parked for hours does not grow without bound).
     """
@@ -33,6 +35,7 @@ class SightingSettings:
     min_move: float = 0.25
     min_panorama_gap_s: float = 0.2
     keep_images: bool = True
+    require_whole_view: bool = True
     max_points: int = 600
 
 
@@ -52,11 +55,17 @@ def _bottom_centre(box: Box) -> tuple[float, float]:
     return ((box[0] + box[2]) / 2.0, box[3])
 
 
+def _cut(box: Box, frame_size: tuple[int, int]) -> bool:
+    """Whether the box touches the image edge (the vehicle is only partly in view)."""
+    x1, y1, x2, y2 = box
+    width, height = frame_size
+    return x1 <= 2 or y1 <= 2 or x2 >= width - 2 or y2 >= height - 2
+
+
 def _quality(box: Box, score: float, frame_size: tuple[int, int], has_plate: bool) -> float:
     """Higher for large, confident, uncut views; a visible plate box makes a frame better evidence."""
     x1, y1, x2, y2 = box
-    width, height = frame_size
-    cut = x1 <= 2 or y1 <= 2 or x2 >= width - 2 or y2 >= height - 2
+    cut = _cut(box, frame_size)
     area = max(x2 - x1, 0.0) * max(y2 - y1, 0.0)
     return score * math.sqrt(area) * (0.5 if cut else 1.0) * (1.2 if has_plate else 1.0)
 
@@ -76,6 +85,7 @@ class TrackRecord:
     plate: PlateTrack = field(default_factory=PlateTrack)
     plate_state: PlateState = field(default_factory=PlateState)
     started: bool = False
+    whole_view: bool = False
     last_signature: tuple | None = None
 
     def median_score(self) -> float:
@@ -98,6 +108,7 @@ class TrackRecord:
         evidence = EvidenceFrame(
             frame.ref, frame.captured_at, obs.box, obs.plate_box, frame.image if settings.keep_images else None
         )
+        self.whole_view = self.whole_view or not _cut(obs.box, frame.size)
         quality = _quality(obs.box, obs.score, frame.size, obs.plate_box is not None)
         if quality > self.best_quality:
             self.best, self.best_quality = evidence, quality
@@ -130,6 +141,7 @@ class TrackRecord:
             and len(self.points) >= settings.min_frames
             and self.median_score() >= settings.min_score
             and len(self.panoramas()) >= 2
+            and (self.whole_view or not settings.require_whole_view)
         )
 
     def snapshot(self, camera: str, settings: SightingSettings) -> Sighting:

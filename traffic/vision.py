@@ -53,10 +53,6 @@ class VisionRuntime:
         if settings.detector_imgsz is not None:
             detector_settings = replace(detector_settings, imgsz=settings.detector_imgsz)
         detector = Detector(model_path, detector_settings)
-        trained_size = detector.model.overrides.get("imgsz")
-        if settings.detector_imgsz is None and isinstance(trained_size, int):
-            # A model is most accurate at the size it was trained at (the demo model: small, for the CPU).
-            detector.settings = replace(detector.settings, imgsz=trained_size)
         class_map = ClassMap.load(class_map_path, detector.names)
         plate_reader = None
         if settings.read_plates:

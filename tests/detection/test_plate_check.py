@@ -46,7 +46,8 @@ class ScriptedReader:
 
 
 def frames_and_detections(
-    n: int, width: float = 160, plate_every: int | None = 1, cut: bool = False, plate_w=60, plate_from: int = 0
+    n: int, width: float = 160, plate_every: int | None = 1, cut: bool = False, plate_w=60, plate_from: int = 0,
+    plate_score: float = 0.7,
 ):
     """A car driving down a 640x480 image; a plate box on every `plate_every`-th frame from `plate_from` on."""
     out = []
@@ -57,7 +58,7 @@ def frames_and_detections(
         if plate_every and i % plate_every == 0 and i >= plate_from:
             px = x1 + width / 2 - plate_w / 2
             boxes.append([px, y2 - 30, px + plate_w, y2 - 12])
-            scores.append(0.7)
+            scores.append(plate_score)
             classes.append(1)
         image = np.zeros((480, 640, 3), np.uint8)
         frame = Frame(image, T0 + timedelta(seconds=0.2 * i), i, f"f#{i}")
@@ -66,7 +67,9 @@ def frames_and_detections(
 
 
 def run(class_map, reader, scenes, **plate_kwargs):
-    settings = PipelineSettings(sightings=SightingSettings(min_frames=2), plates=PlateCheckSettings(**plate_kwargs))
+    # require_whole_view off: these tests judge the plate of vehicles cut by the edge too
+    sightings = SightingSettings(min_frames=2, require_whole_view=False)
+    settings = PipelineSettings(sightings=sightings, plates=PlateCheckSettings(**plate_kwargs))
     pipeline = CameraPipeline(None, class_map, settings, plate_reader=reader)
     events = []
     for frame, dets in scenes:
@@ -87,6 +90,10 @@ PLATE = Reading("皖AYL375", 0.95)
         ({"plate_every": None, "cut": True}, [], ("unknown", None)),  # cut by the image edge
         ({"plate_every": 100}, [], ("unknown", None)),  # one plate box in 12 frames: neither claim holds
         ({"plate_width": 20}, [], ("plated", None)),  # plate boxes too small to read still show a plate
+        ({"plate_score": 0.3, "plate_every": 12}, [], ("unplated", None)),  # one weak false box in 12 frames
+        ({"plate_score": 0.3, "plate_every": 2, "plate_width": 20}, [], ("unknown", None)),  # weak, too small to read
+        ({"plate_score": 0.3}, [None, None, None], ("unplated", None)),  # the reader rejects the weak boxes
+        ({"plate_score": 0.3}, [PLATE], ("plated", "皖AYL375")),  # a weak box the reader reads is a plate
     ],
 )
 def test_plate_state_with_a_plate_class(scene, script, expected):

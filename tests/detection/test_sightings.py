@@ -212,6 +212,28 @@ def test_nested_duplicates(boxes, suppressed):
     assert nested_duplicates(arr[:, :4], arr[:, 4], 0.85).tolist() == suppressed
 
 
+@pytest.mark.parametrize(
+    ("boxes", "suppressed"),
+    [
+        ([(0, 0, 100, 100, 0.9), (10, 0, 110, 100, 0.6)], [False, True]),  # IoU 0.82: one vehicle, two classes
+        ([(0, 0, 100, 100, 0.9), (40, 0, 140, 100, 0.6)], [False, False]),  # IoU 0.43: two vehicles side by side
+    ],
+)
+def test_overlapping_boxes_of_one_vehicle_are_tracked_once(boxes, suppressed):
+    arr = np.array(boxes, np.float32)
+    assert nested_duplicates(arr[:, :4], arr[:, 4], None, 0.6).tolist() == suppressed
+    shift = boxes[1][0] - boxes[0][0]
+    per_frame = [dets(moving(n), moving(n, score=0.6, cls="tricycle", x=100 + shift)) for n in range(12)]
+    ended = [e for e in run(pipeline(min_frames=3), per_frame) if e.kind == "ended"]
+    assert len(ended) == (1 if suppressed[1] else 2)
+
+
+def test_a_vehicle_never_seen_whole_is_no_sighting():
+    half_in_view = [dets((100, 0, 220, 60 + 4 * n, 0.8, "car")) for n in range(10)]  # cut by the top edge
+    assert run(pipeline(min_frames=3), half_in_view) == []
+    assert run(pipeline(min_frames=3, require_whole_view=False), half_in_view) != []
+
+
 def _jsonl(events) -> list[str]:
     return [json.dumps(to_json(e), sort_keys=True) for e in events]
 

@@ -51,7 +51,7 @@ def detect(
     json_out: Optional[Path] = typer.Option(None, "--json", help="Write sighting events here as JSON Lines."),
     camera: str = typer.Option("camera", help="Camera name written on every sighting."),
     conf: float = typer.Option(0.25, help="Detector confidence threshold."),
-    imgsz: int = typer.Option(640, help="Inference image size (fixed-size exports use their own)."),
+    imgsz: Optional[int] = typer.Option(None, help="Inference size (default: a .pt model's training size, else 640)."),
     batch: int = typer.Option(1, help="Frames per model call."),
     device: str = typer.Option("cpu", help="cpu, cuda or cuda:N."),
     tracker: str = typer.Option("bytetrack", help="bytetrack or botsort."),

@@ -6,7 +6,7 @@ from pathlib import Path
 import typer
 
 from traffic import migrate
-from traffic.cli import cameras, config, db, detect, evidence, ingest, plate, webhooks, worker
+from traffic.cli import cameras, config, db, detect, evidence, ingest, model, plate, webhooks, worker
 from traffic.cli.common import domain_errors, echo, load_settings, open_engine
 from traffic.db import make_session_factory
 
@@ -24,6 +24,7 @@ app.add_typer(config.app, name="config")
 app.add_typer(ingest.app, name="ingest")
 app.add_typer(detect.app)
 app.add_typer(plate.app, name="plate", help="Chinese plate reading.")
+app.add_typer(model.app, name="model", help="Train, evaluate and export YOLO models.")
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(webhooks.app, name="webhooks")
 app.add_typer(cameras.app, name="cameras")
