@@ -180,6 +180,8 @@ class PlateCheck:
     def _check_weak(self, plate: PlateTrack, image: np.ndarray, frame_index: int, plate_box: Box) -> Box | None:
         """Let the reader decide whether a weak plate box is a plate; returns it only when it reads as one."""
         plate.good_frames += 1
+        if plate.weak_rejected >= self.settings.weak_rejections:
+            return None  # the reader has ruled these out often enough; further checks would only cost OCR time
         if not self._may_read(plate, frame_index) or (plate_box[2] - plate_box[0]) < self.settings.min_plate_width:
             return None
         before = len(plate.readings)
