@@ -211,15 +211,25 @@ class CameraProcessor:
             return False
 
     def _process(self, run: CameraRun, frame: queue.WaitingFrame, image) -> None:
+        # The model runs before the transaction opens: on SQLite a transaction holds the write lock, and pushed
+        # frames must not wait for inference to be accepted. A failure below reopens the run from its checkpoint.
+        ending: tuple[str, list] | None = None
+        if run.last_captured_at is not None and frame.captured_at - run.last_captured_at > self.quiet:
+            with self.vision.lock:  # the camera was quiet: whatever was tracked has left
+                ending = (run.track_prefix, run.pipeline.finish())
+            run.pipeline = self.vision.pipeline_for(run.camera, None, inertia=self.settings.zone_inertia)
+            run.epoch += 1
+        with self.vision.lock:
+            events = run.pipeline.process(Frame(image, frame.captured_at, frame.pk, frame.frame_id))
         now = self.clock()
         with transaction(self.session_factory) as session:
-            if run.last_captured_at is not None and frame.captured_at - run.last_captured_at > self.quiet:
-                self._finish_tracks(session, run)  # the camera was quiet: whatever was tracked has left
-            with self.vision.lock:
-                events = run.pipeline.process(Frame(image, frame.captured_at, frame.pk, frame.frame_id))
+            images = queue.StoredFrameImages(session, (frame.frame_id, image))
+            if ending is not None:
+                self.recorder.apply(session, run.camera, ending[1], source=SOURCE, track_prefix=ending[0],
+                                    frame_pk=None, images=images)
             self.recorder.apply(
                 session, run.camera, events, source=SOURCE, track_prefix=run.track_prefix, frame_pk=frame.pk,
-                images=queue.StoredFrameImages(session, (frame.frame_id, image)),
+                images=images,
             )
             queue.mark_done(session, frame.pk, now)
             self.leases.fence(
