@@ -7,19 +7,13 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from traffic.db import transaction
 from traffic.settings import Settings
 
 
 def _session(request: Request) -> Iterator[Session]:
-    session = request.app.state.session_factory()
-    try:
+    with transaction(request.app.state.session_factory) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def _settings(request: Request) -> Settings:
