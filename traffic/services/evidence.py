@@ -35,6 +35,11 @@ ImageLoader = Callable[[EvidenceFrame], np.ndarray]
 """Returns the BGR image of an evidence frame whose image was dropped (e.g. read back from the ingest store)."""
 
 VEHICLE_TYPE_NAMES = {"e_tricycle": "电动三轮车", "fuel_tricycle": "燃油三轮车", "e_four_wheeler": "电动四轮车"}
+# Camera directions as configured in English, shown in Chinese on the overlay; other values are shown as written.
+DIRECTION_NAMES = {
+    "eastbound": "由西向东", "westbound": "由东向西", "northbound": "由南向北", "southbound": "由北向南",
+    "east": "东向", "west": "西向", "north": "北向", "south": "南向",
+}
 MAX_PANORAMAS = 4
 JPEG = "image/jpeg"
 _SAFE_RECORD_NO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")
@@ -188,11 +193,17 @@ class EvidenceWriter:
         when = f"{local:%Y-%m-%d %H:%M:%S} 星期{_WEEKDAYS[local.weekday()]}"
         vehicle = VEHICLE_TYPE_NAMES.get(record.vehicle_type, record.vehicle_type)
         return [
-            f"时间 {when}    地点 {camera.segment_name}（{camera.segment_code}）    方向 {camera.direction or '—'}"
+            f"时间 {when}    地点 {camera.segment_name}（{camera.segment_code}）    方向 {_direction(camera.direction)}"
             f"    设备编号 {camera.code}",
             f"车辆类型 {vehicle}    号牌 {_plate_words(record)}    违法行为 {rule_name}",
             f"记录编号 {record.record_no}    防伪码 {short}",
         ]
+
+
+def _direction(direction: str | None) -> str:
+    if not direction:
+        return "—"
+    return DIRECTION_NAMES.get(direction.strip().lower(), direction)
 
 
 def _distinct_panoramas(sighting: Sighting) -> list[EvidenceFrame]:

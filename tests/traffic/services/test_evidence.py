@@ -195,3 +195,13 @@ def test_a_record_without_package_is_not_intact(session, city, writer) -> None:
     record = make_record(session, city, CAPTURED)
     report = writer.verify(session, record)
     assert not report.intact and report.problems == ["the record has no sealed evidence package"]
+
+
+@pytest.mark.parametrize(
+    ("direction", "shown"),
+    [("eastbound", "由西向东"), ("Northbound", "由南向北"), ("东向西", "东向西"), (None, "—"), ("", "—")],
+)
+def test_overlay_names_the_direction_in_chinese(direction, shown) -> None:
+    from traffic.services.evidence import _direction
+
+    assert _direction(direction) == shown
