@@ -1,18 +1,17 @@
 """Enforcement records: list with filters, one record, its evidence files, and their verification."""
 from __future__ import annotations
 
-import datetime as dt
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from models.enums import VehicleType
 from traffic.api.deps import DbSession
+from traffic.api.filters import list_filters
 from traffic.errors import NotFound, TrafficError
 from traffic.schemas.records import (
     EvidenceFileOut,
     EvidenceListOut,
-    PlateStateName,
     RecordOut,
     RecordPage,
     RecordStatus,
@@ -53,20 +52,12 @@ def _out(request: Request, item: dict) -> RecordOut:
 def list_records_endpoint(
     request: Request,
     session: DbSession,
-    camera: str | None = Query(None, description="camera code"),
-    segment: str | None = Query(None, description="road segment code"),
-    district: str | None = Query(None, description="district code"),
-    time_slot: str | None = Query(None, description="time slot code"),
-    vehicle_type: VehicleType | None = Query(None),
+    filters: Annotated[ListFilters, Depends(list_filters)],
     status: RecordStatus | None = Query(None),
-    plate_state: PlateStateName | None = Query(None),
-    since: dt.datetime | None = Query(None, alias="from", description="captured at or after (ISO 8601 with offset)"),
-    until: dt.datetime | None = Query(None, alias="to", description="captured before (ISO 8601 with offset)"),
     cursor: str | None = Query(None, description="next_cursor of the previous page"),
     limit: int = Query(50, ge=1, le=500),
 ) -> RecordPage:
-    filters = ListFilters(camera, segment, district, time_slot, vehicle_type.value if vehicle_type else None,
-                          plate_state, status, since, until)
+    filters = replace(filters, status=status)
     page = list_records(session, filters, cursor, limit)
     return RecordPage(items=[_out(request, i) for i in page.items], next_cursor=page.next_cursor)
 

@@ -1,0 +1,32 @@
+"""Query parameters shared by the lists of sightings and records."""
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import Query
+
+from models.enums import VehicleType
+from traffic.schemas.records import PlateStateName
+from traffic.services.listing import ListFilters
+
+
+def list_filters(
+    camera: str | None = Query(None, description="camera code"),
+    segment: str | None = Query(None, description="road segment code"),
+    district: str | None = Query(None, description="district code"),
+    time_slot: str | None = Query(None, description="time slot code"),
+    vehicle_type: VehicleType | None = Query(None),
+    plate_state: PlateStateName | None = Query(None),
+    since: dt.datetime | None = Query(None, alias="from", description="seen at or after (ISO 8601 with offset)"),
+    until: dt.datetime | None = Query(None, alias="to", description="seen before (ISO 8601 with offset)"),
+) -> ListFilters:
+    return ListFilters(
+        camera=camera,
+        segment=segment,
+        district=district,
+        time_slot=time_slot,
+        vehicle_type=vehicle_type.value if vehicle_type else None,
+        plate_state=plate_state,
+        since=since,
+        until=until,
+    )
