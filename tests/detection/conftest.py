@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+from tests.support.data import SHARED_DATA, require, unavailable
+
+DATA = SHARED_DATA
 JAKARTA_VIDEO = DATA / "video_jakarta_street_traffic" / "jakarta_street_traffic_20s.mp4"
 COCO_ONNX = DATA / "yolov8n_coco_int8_onnx" / "yolov8n_int8.onnx"
 COCO_OPENVINO = DATA / "yolo11n_coco_int8_openvino" / "yolo11n_int8_openvino_model"
 BUS_JPG = DATA / "images_ultralytics_assets" / "bus.jpg"
-
-
-def require(*paths: Path) -> None:
-    """Fail in CI, skip elsewhere, when real test data is missing."""
-    missing = [str(p) for p in paths if not p.exists()]
-    if not missing:
-        return
-    message = f"real test data missing: {', '.join(missing)}"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="session")
@@ -67,3 +57,14 @@ def ccpd_plated_car() -> Path:
     path = DATA / "images_ccpd_official_samples" / "with_plate" / "demo3.jpg"
     require(path)
     return path
+
+
+@pytest.fixture(scope="session")
+def cjk_font():
+    """The installed CJK font (Debian: fonts-wqy-zenhei) for synthetic plates."""
+    from detection.synth import plates
+
+    try:
+        return plates.find_cjk_font()
+    except plates.FontNotFoundError as error:
+        unavailable(str(error))

@@ -7,7 +7,6 @@ the truth file, so the two parked vehicles beside the road must not become sight
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from detection.evaluate import evaluate_sightings, load_truth
 from detection.pipeline import CameraPipeline, PipelineSettings
 from detection.sources import VideoFileSource
 from detection.zone import Zone
+from tests.support.data import require
 
 pytestmark = pytest.mark.slow
 DEMO = Path(__file__).resolve().parents[2] / "traffic" / "demo"
@@ -28,11 +28,7 @@ START = datetime(2023, 6, 1, 8, 0, tzinfo=timezone.utc)
 @pytest.fixture(scope="module")
 def evaluation():
     files = [DEMO / name for name in ("demo_model.pt", "class_map.yaml", "demo.mp4", "demo_truth.json")]
-    missing = [str(f) for f in files if not f.exists()]
-    if missing:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"demo artefacts missing: {missing}")
-        pytest.skip(f"demo artefacts missing: {missing}")
+    require(*files)
     model, class_map_path, video, truth_path = files
     truth = load_truth(truth_path)
     detector = Detector(model)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import pickle
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import numpy as np
 import pytest
 
 from detection.plate import PlateReader, is_valid_plate
+from tests.support.data import require
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 CCPD = DATA / "dataset_ccpd_chinese_plates_base"
@@ -29,13 +29,6 @@ CROP_LABEL_CHARS = (
 )
 
 
-def require(path: Path) -> Path:
-    if not path.exists():
-        message = f"test data missing: {path}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from tests.support.data import require
 from traffic.cli.plate import app
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
@@ -19,13 +19,6 @@ NO_PLATE = DATA / "images_ccpd_official_samples" / "no_plate" / "np1.jpg"
 runner = CliRunner()
 
 
-def require(path: Path) -> Path:
-    if not path.exists():
-        message = f"test data missing: {path}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
 
 
 def first_labelled_photo() -> tuple[Path, str, str]:

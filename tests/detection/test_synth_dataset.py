@@ -8,20 +8,8 @@ import cv2
 import pytest
 import yaml
 
-from detection.synth import plates
 from detection.synth.dataset import write_dataset
 from detection.synth.scene import DEMO_CLASSES
-
-
-@pytest.fixture(scope="module")
-def cjk_font():
-    """The installed CJK font; a missing font fails in CI and skips locally."""
-    try:
-        return plates.find_cjk_font()
-    except plates.FontNotFoundError as error:
-        if os.environ.get("CI") == "true":
-            pytest.fail(str(error))
-        pytest.skip(str(error))
 
 
 @pytest.fixture(scope="module")

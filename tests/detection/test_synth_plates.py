@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 
 import numpy as np
@@ -16,15 +15,6 @@ BLUE_GRAMMAR = re.compile(f"^[{PROVINCES}][A-HJ-NP-Z]{_ALNUM}{{5}}$")
 GREEN_GRAMMAR = re.compile(f"^[{PROVINCES}][A-HJ-NP-Z][DF]{_ALNUM}[0-9]{{4}}$")
 
 
-@pytest.fixture(scope="module")
-def cjk_font():
-    """The installed CJK font; a missing font fails in CI and skips locally."""
-    try:
-        return find_cjk_font()
-    except plates.FontNotFoundError as error:
-        if os.environ.get("CI") == "true":
-            pytest.fail(str(error))
-        pytest.skip(str(error))
 
 
 @pytest.mark.parametrize(("style", "grammar", "length"), [(BLUE, BLUE_GRAMMAR, 7), (GREEN, GREEN_GRAMMAR, 8)])

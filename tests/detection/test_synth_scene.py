@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
-from detection.synth import plates
 from detection.synth.camera import PoleCamera
 from detection.synth.compose import Lighting
 from detection.synth.dataset import LabelRules, scene_rng, yolo_labels
 from detection.synth.road import RoadLayout, SceneStyle
 from detection.synth.scene import DEMO_CLASSES, PlacedVehicle, SceneRenderer, Street, random_scene
 from detection.synth.vehicles import FRONT, REAR, VEHICLE_KINDS, draw_vehicle, random_look
-
-
-@pytest.fixture(scope="module")
-def cjk_font():
-    """The installed CJK font; a missing font fails in CI and skips locally."""
-    try:
-        return plates.find_cjk_font()
-    except plates.FontNotFoundError as error:
-        if os.environ.get("CI") == "true":
-            pytest.fail(str(error))
-        pytest.skip(str(error))
-
 
 CAMERA = PoleCamera(640, 360, hfov_deg=50.0, height_m=6.0, pitch_deg=15.0)
 

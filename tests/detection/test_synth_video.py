@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
-from detection.synth import plates
 from detection.synth.video import Actor, DemoClip, frame_truth, write_demo_clip
 
 DEMO = Path(__file__).resolve().parents[2] / "traffic" / "demo"
 
 
-@pytest.fixture(scope="module")
-def cjk_font():
-    """The installed CJK font; a missing font fails in CI and skips locally."""
-    try:
-        return plates.find_cjk_font()
-    except plates.FontNotFoundError as error:
-        if os.environ.get("CI") == "true":
-            pytest.fail(str(error))
-        pytest.skip(str(error))
 
 
 @pytest.fixture(scope="module")

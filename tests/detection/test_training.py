@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from detection.synth import plates
 from detection.synth.dataset import write_dataset
 from detection.synth.scene import DEMO_CLASSES
 from detection.training import TrainSettings, evaluate_model, export_model, format_report, train_model
@@ -18,15 +16,6 @@ DEMO_MODEL = REPO / "traffic" / "demo" / "demo_model.pt"
 DEMO_ARCH = REPO / "traffic" / "demo" / "demo_arch.yaml"
 
 
-@pytest.fixture(scope="module")
-def cjk_font():
-    """The installed CJK font; a missing font fails in CI and skips locally."""
-    try:
-        return plates.find_cjk_font()
-    except plates.FontNotFoundError as error:
-        if os.environ.get("CI") == "true":
-            pytest.fail(str(error))
-        pytest.skip(str(error))
 
 
 @pytest.fixture(scope="module")

@@ -7,13 +7,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from tests.support.data import unavailable
+
 PG_URL = os.environ.get("TRAFFIC_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 def selected_backends() -> list[str]:
@@ -29,10 +29,7 @@ def require_postgres() -> None:
             connection.execute(text("SELECT 1"))
         engine.dispose()
     except OperationalError as exc:
-        message = f"PostgreSQL at {PG_URL} is not reachable: {exc.orig}"
-        if IN_CI:
-            pytest.fail(message + " (mandatory in CI)")
-        pytest.skip(message)
+        unavailable(f"PostgreSQL at {PG_URL} is not reachable (mandatory in CI): {exc.orig}")
 
 
 @contextmanager

@@ -5,7 +5,6 @@ Used until (and beside) the recorder: tests that need records do not have to run
 from __future__ import annotations
 
 import datetime as dt
-import os
 import uuid
 from dataclasses import dataclass
 from functools import lru_cache
@@ -13,11 +12,11 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import pytest
 from sqlalchemy.orm import Session
 
 import models
 from detection.types import EvidenceFrame, PlateState, Sighting, TrackPoint
+from tests.support.data import require
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 JAKARTA_VIDEO = DATA / "video_jakarta_street_traffic" / "jakarta_street_traffic_20s.mp4"
@@ -27,21 +26,10 @@ VEHICLE_BOXES = {0: (490.0, 450.0, 578.0, 528.0), 25: (490.0, 485.0, 585.0, 570.
 PLATE_BOX = (527.0, 547.0, 557.0, 562.0)
 
 
-def require_data(*paths: Path) -> None:
-    """Fail in CI, skip elsewhere, when real test data is missing."""
-    missing = [str(p) for p in paths if not p.exists()]
-    if not missing:
-        return
-    message = f"real test data missing: {', '.join(missing)}"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message)
-    pytest.skip(message)
-
-
 @lru_cache(maxsize=4)
 def jakarta_frame(index: int) -> np.ndarray:
     """One real 1024x576 BGR frame of the Jakarta street clip (read-only: copy before drawing on it)."""
-    require_data(JAKARTA_VIDEO)
+    require(JAKARTA_VIDEO)
     capture = cv2.VideoCapture(str(JAKARTA_VIDEO))
     try:
         capture.set(cv2.CAP_PROP_POS_FRAMES, index)

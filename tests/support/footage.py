@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import cv2
-import pytest
 
-DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+from tests.support.data import SHARED_DATA, require
+
+DATA = SHARED_DATA
 JAKARTA_VIDEO = DATA / "video_jakarta_street_traffic" / "jakarta_street_traffic_20s.mp4"
 COCO_ONNX = DATA / "yolov8n_coco_int8_onnx" / "yolov8n_int8.onnx"
 BUS_JPG = DATA / "images_ultralytics_assets" / "bus.jpg"
@@ -19,17 +19,6 @@ JAKARTA_ROAD = [[0.34, 0.62], [0.68, 0.62], [0.80, 1.0], [0.27, 1.0]]
 VIDEO_FPS = 25.0
 # A Monday morning in the campaign period, local time of the demo city.
 FOOTAGE_START = dt.datetime(2023, 6, 5, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
-
-
-def require(*paths: Path) -> None:
-    """Fail in CI, skip elsewhere, when real test data is missing."""
-    missing = [str(p) for p in paths if not p.exists()]
-    if not missing:
-        return
-    message = f"real test data missing: {', '.join(missing)}"
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,11 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import pytest
 import redis
 
+from tests.support.data import unavailable
+
 REDIS_URL = os.environ.get("TRAFFIC_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 def require_redis() -> None:
@@ -19,10 +19,7 @@ def require_redis() -> None:
     try:
         client.ping()
     except redis.RedisError as exc:
-        message = f"Redis at {REDIS_URL} is not reachable: {exc}"
-        if IN_CI:
-            pytest.fail(message + " (mandatory in CI)")
-        pytest.skip(message)
+        unavailable(f"Redis at {REDIS_URL} is not reachable (mandatory in CI): {exc}")
     finally:
         client.close()
 

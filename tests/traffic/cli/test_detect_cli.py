@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import cv2
 import pytest
 from typer.testing import CliRunner
 
+from tests.support.data import require
 from traffic.cli.detect import app
 
 DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
@@ -19,11 +19,7 @@ MODEL = DATA / "yolov8n_coco_int8_onnx" / "yolov8n_int8.onnx"
 
 @pytest.fixture(scope="module")
 def data():
-    missing = [str(p) for p in (VIDEO, MODEL) if not p.exists()]
-    if missing:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"real test data missing: {missing}")
-        pytest.skip(f"real test data missing: {missing}")
+    require(VIDEO, MODEL)
 
 
 @pytest.fixture()
