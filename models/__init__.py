@@ -1,7 +1,17 @@
 """SQLAlchemy 2.0 ORM models of the enforcement system. Imports nothing else of ours."""
 from models.base import Base
-from models.enums import Action, HolidayKind, RoadClass, VehicleType
-from models.geography import Camera, District, RoadSegment
+from models.audit import AuditEntry
+from models.enums import (
+    Action,
+    ActionTaken,
+    DismissReason,
+    HolidayKind,
+    RecordStatus,
+    RoadClass,
+    Role,
+    VehicleType,
+)
+from models.geography import Camera, District, RoadSegment, Unit
 from models.ingest import CameraState, IngestFrame
 from models.records import (
     EnforcementRecord,
@@ -25,6 +35,12 @@ from models.schedule import (
 
 __all__ = [
     "Action",
+    "ActionTaken",
+    "AuditEntry",
+    "DismissReason",
+    "RecordStatus",
+    "Role",
+    "Unit",
     "Base",
     "Camera",
     "CameraState",

@@ -57,3 +57,16 @@ class Camera(Base):
     key_issued_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime(), default=None)
 
     segment: Mapped[RoadSegment] = relationship(back_populates="cameras", lazy="raise")
+
+
+class Unit(Base):
+    """A responsible unit (责任单位): records are assigned to one. No district: a city-level unit."""
+
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    district_id: Mapped[int | None] = mapped_column(
+        ForeignKey("districts.id", ondelete="RESTRICT"), default=None, index=True
+    )

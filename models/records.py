@@ -82,12 +82,24 @@ class EnforcementRecord(Base):
     plate_text: Mapped[str | None] = mapped_column(String(16), default=None)
     captured_at: Mapped[dt.datetime] = mapped_column(AwareDateTime())
     review_deadline: Mapped[dt.datetime] = mapped_column(AwareDateTime())
-    status: Mapped[str] = mapped_column(String(32), default="pending_review", index=True)
+    status: Mapped[str] = mapped_column(String(32), default="pending_review", index=True)  # RecordStatus
     reasons: Mapped[list[str]] = mapped_column(JSON)
     anti_forgery_code: Mapped[str | None] = mapped_column(String(64), default=None)
     seal: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime())
+    # The lifecycle (docs/lifecycle.md). `version` grows with every change: a stale one is refused (409).
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime(), default=None)
+    reviewed_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    dismiss_reason: Mapped[str | None] = mapped_column(String(32), default=None)  # DismissReason
+    corrected_vehicle_type: Mapped[str | None] = mapped_column(String(32), default=None)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"), default=None, index=True)
+    assigned_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime(), default=None)
+    due_date: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    action_taken: Mapped[str | None] = mapped_column(String(16), default=None)  # ActionTaken
+    actioned_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime(), default=None)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime(), default=None)
 
 
 class RecordSequence(Base):
