@@ -14,7 +14,7 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from models.enums import Role
-from traffic.api.deps import DbSession
+from traffic.db import transaction
 from traffic.errors import Forbidden, Unauthorized
 from traffic.services.accounts import actor_of
 from traffic.services.actors import Actor
@@ -50,14 +50,17 @@ def presented_token(request: Request) -> str | None:
     return None
 
 
-def current_actor(
-    request: Request, session: DbSession, _: Annotated[str | None, Depends(oauth2_scheme)] = None
-) -> Actor:
-    """The signed-in user; 401 when there is none, or when the token is expired, revoked or of a disabled user."""
+def current_actor(request: Request, _: Annotated[str | None, Depends(oauth2_scheme)] = None) -> Actor:
+    """The signed-in user; 401 when there is none, or when the token is expired, revoked or of a disabled user.
+
+    Read in its own short transaction, not the request's: a streaming route (GET /events) reads in sessions of its
+    own, and on SQLite an open request transaction would hold the write lock those reads wait for.
+    """
     token = presented_token(request)
     if token is None:
         raise Unauthorized(SIGN_IN_FIRST)
-    return actor_of(user_of_token(session, token), client_address(request))
+    with transaction(request.app.state.session_factory) as session:
+        return actor_of(user_of_token(session, token), client_address(request))
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
