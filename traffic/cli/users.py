@@ -19,9 +19,13 @@ app = typer.Typer(help="用户与角色 Users, roles and district scopes.", no_a
 DISTRICT_HELP = "district code the user may see and act on (repeat for several); none: the whole city"
 
 
+def stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
 def read_password() -> str:
     """Prompt twice on a terminal; otherwise the first line of stdin (for scripts), never echoed."""
-    if sys.stdin.isatty():
+    if stdin_is_terminal():
         return typer.prompt("密码 Password", hide_input=True, confirmation_prompt=True)
     line = sys.stdin.readline().rstrip("\r\n")
     if not line:
