@@ -13,7 +13,7 @@ router = APIRouter(prefix="/rules", tags=["rules"])
 
 @router.post("/evaluate", response_model=EvaluateOut, summary="Evaluate the restriction rules for one sighting")
 def evaluate_rules(body: EvaluateIn, session: DbSession, settings: AppSettings, actor: CurrentActor) -> EvaluateOut:
-    rulebook = load_rulebook(session, settings.timezone)
+    rulebook = load_rulebook(session, settings.timezone, actor)
     decision = rulebook.evaluate(
         segment=body.segment, vehicle_type=body.vehicle_type, plated=body.plated, at=body.at
     )

@@ -73,3 +73,12 @@ def test_cameras_segments_and_districts_are_scoped_too(anonymous_client, world) 
         assert hidden.status_code == 404 and hidden.json()["error"] == "NotFound"
     every_camera = anonymous_client.get("/api/v1/cameras", headers=world.whole_city_viewer).json()
     assert {c["code"] for c in every_camera} >= {"CAM-N", "CAM-S"}
+
+
+def test_rule_evaluation_knows_only_the_segments_in_scope(anonymous_client, world) -> None:
+    body = {"vehicle_type": "e_tricycle", "plated": False, "at": "2023-06-05T07:30:00+08:00"}
+    own = anonymous_client.post("/api/v1/rules/evaluate", json={**body, "segment": "S-RM-N"}, headers=world.reviewer)
+    assert own.status_code == 200 and own.json()["restricted"] is True
+    other = anonymous_client.post("/api/v1/rules/evaluate", json={**body, "segment": "S-RM-S"},
+                                  headers=world.reviewer)
+    assert other.status_code == 404 and other.json()["detail"] == "segment 'S-RM-S' does not exist"
