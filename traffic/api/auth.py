@@ -32,7 +32,9 @@ CredentialReader = Callable[[Request], str | None]
 def bearer_token(request: Request) -> str | None:
     """The token of an ``Authorization: Bearer ...`` header."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
 
 
 DEFAULT_CREDENTIAL_READERS: tuple[CredentialReader, ...] = (bearer_token,)
