@@ -78,6 +78,15 @@ def test_disabling_a_user_revokes_their_tokens_and_refuses_sign_in(anonymous_cli
     assert revoked and all(r is not None for r in revoked)
 
 
+def test_a_new_password_revokes_the_old_tokens(anonymous_client, session, reviewer) -> None:
+    token = sign_in(anonymous_client, "li.na").json()["access_token"]
+    accounts.set_password(session, OPERATOR, Passwords(1, 64), "li.na", "a brand new password")
+    session.flush()
+    assert anonymous_client.get(ME, headers=bearer(token)).status_code == 401
+    assert sign_in(anonymous_client, "li.na").status_code == 401
+    assert sign_in(anonymous_client, "li.na", "a brand new password").status_code == 200
+
+
 def test_a_role_change_applies_to_the_next_request(anonymous_client, session, reviewer) -> None:
     headers = bearer(sign_in(anonymous_client, "li.na").json()["access_token"])
     assert anonymous_client.post("/api/v1/districts", json={"code": "DX", "name": "新区"},
@@ -133,6 +142,7 @@ def test_every_response_carries_security_headers(anonymous_client, client) -> No
         assert response.headers["referrer-policy"] == "no-referrer"
         assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
         assert "default-src 'none'" in response.headers["content-security-policy"]
+        assert response.headers["cache-control"] == "no-store"  # answers differ per user
     docs = anonymous_client.get("/docs")
     assert docs.status_code == 200 and "cdn.jsdelivr.net" in docs.headers["content-security-policy"]
 
