@@ -1,5 +1,6 @@
 """SQLAlchemy 2.0 ORM models of the enforcement system. Imports nothing else of ours."""
 from models.base import Base
+from models.accounts import ApiToken, LoginAttempt, User, user_districts
 from models.audit import AuditEntry
 from models.enums import (
     Action,
@@ -34,6 +35,10 @@ from models.schedule import (
 )
 
 __all__ = [
+    "ApiToken",
+    "LoginAttempt",
+    "User",
+    "user_districts",
     "Action",
     "ActionTaken",
     "AuditEntry",

@@ -9,6 +9,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from models import Role
+from tests.support.auth import TEST_PASSWORD_COST, headers_for
 from tests.support.databases import fresh_database, selected_backends
 from traffic import migrate
 from traffic.api.app import create_app
@@ -60,6 +62,7 @@ def settings(tmp_path: Path, migrated_engine: Engine) -> Settings:
         env="test",
         database_url=migrated_engine.url.render_as_string(hide_password=False),
         data_dir=tmp_path / "data",
+        **TEST_PASSWORD_COST,
     )
 
 
@@ -71,6 +74,20 @@ def app(settings: Settings, migrated_engine: Engine, session_factory):
 
 
 @pytest.fixture()
-def client(app) -> Iterator[TestClient]:
+def admin_headers(session) -> dict[str, str]:
+    """Signs a request in as an admin of the whole city (every route is closed by default)."""
+    return headers_for(session, Role.ADMIN)
+
+
+@pytest.fixture()
+def client(app, admin_headers) -> Iterator[TestClient]:
+    """A client signed in as an admin, so tests of features other than access control need no auth code."""
+    with TestClient(app, headers=admin_headers) as client:
+        yield client
+
+
+@pytest.fixture()
+def anonymous_client(app) -> Iterator[TestClient]:
+    """A client that sends no credentials."""
     with TestClient(app) as client:
         yield client

@@ -38,6 +38,16 @@ class Forbidden(TrafficError):
     status_code = 403
 
 
+class TooManyAttempts(TrafficError):
+    """Sign-in refused for a while after too many failures; ``retry_after`` is in whole seconds."""
+
+    status_code = 429
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
 class PayloadTooLarge(TrafficError):
     status_code = 413
 

@@ -42,6 +42,13 @@ class Settings(BaseSettings):
     zone_inertia: int = Field(default=3, ge=1, description="consecutive in-zone frames before a vehicle counts")
     read_plates: bool = True
     review_days: int = Field(default=10, ge=1, description="days to review a capture (Art. 19-20: 10)")
+    # Accounts and sign-in (docs/access-control.md).
+    token_lifetime_s: int = Field(default=8 * 3600, ge=60, description="seconds an API token stays valid")
+    login_max_failures: int = Field(default=5, ge=1, description="failed sign-ins per user or address before 429")
+    login_window_s: int = Field(default=15 * 60, ge=1, description="seconds over which failed sign-ins count")
+    password_time_cost: int = Field(default=3, ge=1, description="Argon2 passes; a change rehashes on next login")
+    password_memory_kib: int = Field(default=64 * 1024, ge=64, description="Argon2 memory; rehashes on next login")
+    demo_password: SecretStr | None = Field(default=None, description="`traffic demo` accounts; default: random")
     # Push ingest and its workers (docs/ingest.md).
     max_capture_ahead_s: float = Field(default=300.0, ge=0, description="refuse captured_at further in the future")
     queue_prefix: str = Field(default="traffic", min_length=1, description="Redis key prefix (stream, group, lock)")

@@ -30,3 +30,8 @@ def post_snapshot(client, snapshot: Snapshot, key: str, *, camera: str = "CAM-A"
         data["frame_id"] = frame_id
     files = {"image": ("snapshot.jpg", snapshot.jpeg if image is None else image, content_type)}
     return client.post(FRAMES_URL, data=data, files=files, headers={"X-Camera-Key": key} if key else {})
+
+
+def frame_status(client, frame_id: str, key: str):
+    """GET a pushed frame's status as the camera that sent it (only its own key opens it)."""
+    return client.get(f"{FRAMES_URL}/{frame_id}", headers={"X-Camera-Key": key})

@@ -9,10 +9,12 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy import Engine, text
 from starlette.concurrency import run_in_threadpool
 
-from traffic.api import events, ingest, records, rules, sightings, webhooks
+from traffic.api import accounts, events, ingest, records, rules, sightings, webhooks
+from traffic.api.auth import DEFAULT_CREDENTIAL_READERS
 from traffic.api.city import city_routers
 from traffic.api.deps import DbSession
 from traffic.api.errors import install_error_handlers
+from traffic.api.security_headers import SecurityHeaders
 from traffic.db import make_engine, make_session_factory
 from traffic.settings import Settings
 from traffic.workers.queues import make_announcer
@@ -34,9 +36,14 @@ def create_app(settings: Settings, *, engine: Engine | None = None, run_workers:
     app.state.session_factory = make_session_factory(engine)
     app.state.frame_announcer = make_announcer(settings, app.state.session_factory)
     app.state.ingest_write_gate = _ingest_gate(engine)
+    app.state.credential_readers = DEFAULT_CREDENTIAL_READERS
     install_error_handlers(app)
+    app.add_middleware(SecurityHeaders)
 
+    # Closed by default: every router below needs a signed-in user (or, for ingest, a camera key), except the
+    # sign-in itself. Open: /healthz and sign-in; /docs and /openapi.json describe the API but reveal no data.
     api = APIRouter(prefix=API_PREFIX)
+    api.include_router(accounts.router)
     for router in city_routers():
         api.include_router(router)
     api.include_router(rules.router)

@@ -5,6 +5,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Response, status
 
+from traffic.api.auth import AdminActor, CurrentActor
 from traffic.api.deps import DbSession
 from traffic.services import city as service
 from traffic.services import city_repository as repo
@@ -18,25 +19,26 @@ def _router_for(kind: Kind) -> APIRouter:
     @router.get("", response_model=list[schema], summary=f"List {kind.plural}")
     def list_items(
         session: DbSession,
+        actor: CurrentActor,
         limit: int = Query(500, ge=1, le=5000),
         offset: int = Query(0, ge=0),
     ) -> list[Any]:
-        return [kind.to_schema(o) for o in repo.list_all(session, kind, limit=limit, offset=offset)]
+        return [kind.to_schema(o) for o in repo.list_all(session, kind, limit=limit, offset=offset, actor=actor)]
 
     @router.post("", response_model=schema, status_code=status.HTTP_201_CREATED, summary=f"Create a {kind.name}")
-    def create_item(body: schema, session: DbSession) -> Any:  # type: ignore[valid-type]
+    def create_item(body: schema, session: DbSession, actor: AdminActor) -> Any:  # type: ignore[valid-type]
         return kind.to_schema(service.create(session, kind, body))
 
     @router.get("/{key}", response_model=schema, summary=f"Get a {kind.name}")
-    def get_item(key: str, session: DbSession) -> Any:
-        return kind.to_schema(service.get(session, kind, kind.parse_key(key)))
+    def get_item(key: str, session: DbSession, actor: CurrentActor) -> Any:
+        return kind.to_schema(service.get(session, kind, kind.parse_key(key), actor))
 
     @router.put("/{key}", response_model=schema, summary=f"Replace a {kind.name}")
-    def replace_item(body: schema, key: str, session: DbSession) -> Any:  # type: ignore[valid-type]
+    def replace_item(body: schema, key: str, session: DbSession, actor: AdminActor) -> Any:  # type: ignore[valid-type]
         return kind.to_schema(service.replace(session, kind, kind.parse_key(key), body))
 
     @router.delete("/{key}", status_code=status.HTTP_204_NO_CONTENT, summary=f"Delete a {kind.name}")
-    def delete_item(key: str, session: DbSession) -> Response:
+    def delete_item(key: str, session: DbSession, actor: AdminActor) -> Response:
         service.remove(session, kind, kind.parse_key(key))
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 

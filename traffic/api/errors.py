@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from traffic.errors import TrafficError
+from traffic.errors import TooManyAttempts, TrafficError, Unauthorized
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def _describe_validation(exc: RequestValidationError) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(TrafficError)
     async def _domain(_: Request, exc: TrafficError) -> JSONResponse:
-        return JSONResponse(error_body(exc.kind, exc.detail), status_code=exc.status_code)
+        return JSONResponse(error_body(exc.kind, exc.detail), status_code=exc.status_code, headers=_headers_of(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -60,3 +60,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:
         log.info("integrity error: %s", exc.orig)
         return JSONResponse(error_body("Conflict", "the change conflicts with stored data"), status_code=409)
+
+
+def _headers_of(exc: TrafficError) -> dict[str, str] | None:
+    if isinstance(exc, TooManyAttempts):
+        return {"Retry-After": str(exc.retry_after)}
+    if isinstance(exc, Unauthorized):
+        return {"WWW-Authenticate": "Bearer"}
+    return None

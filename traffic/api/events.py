@@ -14,8 +14,11 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session, sessionmaker
 
+from traffic.api.auth import CurrentActor
 from traffic.errors import InvalidInput
+from traffic.services.actors import Actor
 from traffic.services.events import OutboxCursor, events_after, latest_event_id
+from traffic.services.scope import visible_record_ids
 
 router = APIRouter(tags=["events"])
 
@@ -44,6 +47,7 @@ async def _read(factory: sessionmaker[Session], query: Callable[[Session], Any])
 )
 async def stream_events(
     request: Request,
+    actor: CurrentActor,
     last_event_id: str | None = Header(None, description="id of the last event received; the stream resumes after"),
     after: int | None = Query(None, ge=0, description="like Last-Event-ID, for clients that cannot set headers"),
 ) -> StreamingResponse:
@@ -55,28 +59,35 @@ async def stream_events(
         start = await _read(factory, latest_event_id)  # without a resume point: only events from now on
     settings = request.app.state.settings
     return StreamingResponse(
-        _stream(request, factory, start, settings.events_poll_interval, settings.events_keepalive),
+        _stream(request, actor, factory, start, settings.events_poll_interval, settings.events_keepalive),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
 
 
-async def _stream(request: Request, factory: sessionmaker[Session], start: int, poll: float,
+def _read_batch(session: Session, actor: Actor, position: int) -> tuple[list[dict[str, Any]], set[int]]:
+    """The next events (all of them: the cursor must see every id) and which of their records the actor may see."""
+    events = events_after(session, position, BATCH)
+    return events, visible_record_ids(session, actor, (e["record_id"] for e in events))
+
+
+async def _stream(request: Request, actor: Actor, factory: sessionmaker[Session], start: int, poll: float,
                   keepalive: float) -> AsyncIterator[str]:
     cursor = OutboxCursor(start)
     # The first comment tells a client the stream is live: anything emitted after it will be sent.
     yield f"retry: {RETRY_MS}\n: stream after {start}\n\n"
     quiet_since = anyio.current_time()
     while not await request.is_disconnected():
-        events = await _read(factory, lambda session: events_after(session, cursor.position, BATCH))
-        ready = cursor.accept(events)
+        events, visible = await _read(factory, lambda session: _read_batch(session, actor, cursor.position))
+        accepted = cursor.accept(events)
+        ready = [e for e in accepted if e["record_id"] in visible]  # out of the subscriber's scope: not there
         now = anyio.current_time()
         if ready:
             yield "".join(format_event(e) for e in ready)
             quiet_since = now
-            if len(events) == BATCH:
-                continue  # a backlog: read on without waiting
-        elif now - quiet_since >= keepalive:
+        if accepted and len(events) == BATCH:
+            continue  # a backlog: read on without waiting
+        if not ready and now - quiet_since >= keepalive:
             yield ": keep-alive\n\n"
             quiet_since = now
         await anyio.sleep(poll)

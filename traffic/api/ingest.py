@@ -1,16 +1,17 @@
-"""Push ingest over HTTP: cameras post snapshots; anyone may ask how a frame's processing went."""
+"""Push ingest over HTTP: cameras post snapshots and ask how their frames' processing went (camera keys only)."""
 from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Request, status
+from fastapi import APIRouter, Depends, FastAPI, Header, Request, status
 from starlette.concurrency import run_in_threadpool
 
 from traffic.api.deps import DbSession
 from traffic.api.upload import FrameUpload, read_frame_upload
 from traffic.db import transaction
 from traffic.schemas.ingest import FrameAccepted, FrameSightingOut, FrameStatusOut
+from traffic.services.camera_keys import camera_of_key
 from traffic.services.ingest import AcceptedFrame, FrameSubmission, accept_frame, frame_report
 
 router = APIRouter(prefix="/ingest", tags=["ingest"])
@@ -84,9 +85,14 @@ def _store(app: FastAPI, upload: FrameUpload) -> AcceptedFrame:
     return accepted
 
 
-@router.get("/frames/{frame_id}", response_model=FrameStatusOut, summary="How a pushed frame's processing went")
-def get_frame(frame_id: str, session: DbSession) -> FrameStatusOut:
-    report = frame_report(session, frame_id)
+@router.get("/frames/{frame_id}", response_model=FrameStatusOut,
+            summary="How a pushed frame's processing went (the key of the camera that sent it)")
+def get_frame(
+    frame_id: str,
+    session: DbSession,
+    x_camera_key: str | None = Header(None, description="the key of the camera that sent the frame"),
+) -> FrameStatusOut:
+    report = frame_report(session, frame_id, camera_of_key(session, x_camera_key).id)
     return FrameStatusOut(
         frame_id=report.frame_id,
         camera=report.camera,

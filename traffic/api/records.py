@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from traffic.api.auth import CurrentActor
 from traffic.api.deps import DbSession
 from traffic.api.filters import list_filters
 from traffic.errors import NotFound, TrafficError
@@ -52,25 +53,27 @@ def _out(request: Request, item: dict) -> RecordOut:
 def list_records_endpoint(
     request: Request,
     session: DbSession,
+    actor: CurrentActor,
     filters: Annotated[ListFilters, Depends(list_filters)],
     status: RecordStatus | None = Query(None),
     cursor: str | None = Query(None, description="next_cursor of the previous page"),
     limit: int = Query(50, ge=1, le=500),
 ) -> RecordPage:
     filters = replace(filters, status=status)
-    page = list_records(session, filters, cursor, limit)
+    page = list_records(session, actor, filters, cursor, limit)
     return RecordPage(items=[_out(request, i) for i in page.items], next_cursor=page.next_cursor)
 
 
 @router.get("/{record_ref}", response_model=RecordOut, summary="One record, by id or record number")
-def get_record(record_ref: str, request: Request, session: DbSession) -> RecordOut:
-    record = find_record(session, record_ref)
+def get_record(record_ref: str, request: Request, session: DbSession, actor: CurrentActor) -> RecordOut:
+    record = find_record(session, record_ref, actor=actor)
     return _out(request, record_item(record, *record_codes(session, record)))
 
 
 @router.get("/{record_ref}/evidence", response_model=EvidenceListOut, summary="The record's evidence files")
-def list_evidence(record_ref: str, request: Request, session: DbSession, writer: Writer) -> EvidenceListOut:
-    record = find_record(session, record_ref)
+def list_evidence(record_ref: str, request: Request, session: DbSession, writer: Writer,
+                  actor: CurrentActor) -> EvidenceListOut:
+    record = find_record(session, record_ref, actor=actor)
     base = f"{request.scope.get('root_path', '')}/api/v1/records/{record.id}/evidence"
     items = [
         EvidenceFileOut(name=f.name, kind=f.kind, sha256=f.sha256, size=f.size, content_type=f.content_type,
@@ -83,8 +86,8 @@ def list_evidence(record_ref: str, request: Request, session: DbSession, writer:
 
 @router.get("/{record_ref}/evidence/{name}", summary="One evidence file (refused when it no longer matches its hash)",
             response_class=Response, responses={200: {"content": {"image/jpeg": {}, "application/json": {}}}})
-def get_evidence_file(record_ref: str, name: str, session: DbSession, writer: Writer) -> Response:
-    record = find_record(session, record_ref)
+def get_evidence_file(record_ref: str, name: str, session: DbSession, writer: Writer, actor: CurrentActor) -> Response:
+    record = find_record(session, record_ref, actor=actor)
     row = next((f for f in writer.files_of(session, record) if f.name == name), None)
     if row is None:
         raise NotFound(f"record {record.record_no} has no evidence file {name!r}")
@@ -108,6 +111,6 @@ def get_evidence_file(record_ref: str, name: str, session: DbSession, writer: Wr
 
 @router.get("/{record_ref}/verify", response_model=VerifyOut,
             summary="Recompute every hash and HMAC of the evidence package; names what was altered or is missing")
-def verify_record(record_ref: str, session: DbSession, writer: Writer) -> VerifyOut:
-    record = find_record(session, record_ref)
+def verify_record(record_ref: str, session: DbSession, writer: Writer, actor: CurrentActor) -> VerifyOut:
+    record = find_record(session, record_ref, actor=actor)
     return VerifyOut(**writer.verify(session, record).as_dict())

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from traffic.api.auth import CurrentActor
 from traffic.api.deps import AppSettings, DbSession
 from traffic.schemas.city import EvaluateIn, EvaluateOut
 from traffic.services.rulebook import load_rulebook
@@ -11,8 +12,8 @@ router = APIRouter(prefix="/rules", tags=["rules"])
 
 
 @router.post("/evaluate", response_model=EvaluateOut, summary="Evaluate the restriction rules for one sighting")
-def evaluate_rules(body: EvaluateIn, session: DbSession, settings: AppSettings) -> EvaluateOut:
-    rulebook = load_rulebook(session, settings.timezone)
+def evaluate_rules(body: EvaluateIn, session: DbSession, settings: AppSettings, actor: CurrentActor) -> EvaluateOut:
+    rulebook = load_rulebook(session, settings.timezone, actor)
     decision = rulebook.evaluate(
         segment=body.segment, vehicle_type=body.vehicle_type, plated=body.plated, at=body.at
     )

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from traffic.api.auth import CurrentActor
 from traffic.api.deps import DbSession
 from traffic.api.filters import list_filters
 from traffic.schemas.records import SightingOut, SightingPage
@@ -16,9 +17,10 @@ router = APIRouter(prefix="/sightings", tags=["sightings"])
 @router.get("", response_model=SightingPage, summary="List sightings, newest first, with filters and a cursor")
 def list_sightings_endpoint(
     session: DbSession,
+    actor: CurrentActor,
     filters: Annotated[ListFilters, Depends(list_filters)],
     cursor: str | None = Query(None, description="next_cursor of the previous page"),
     limit: int = Query(50, ge=1, le=500),
 ) -> SightingPage:
-    page = list_sightings(session, filters, cursor, limit)
+    page = list_sightings(session, actor, filters, cursor, limit)
     return SightingPage(items=[SightingOut(**i) for i in page.items], next_cursor=page.next_cursor)

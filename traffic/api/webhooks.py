@@ -1,15 +1,17 @@
 """Webhook subscriptions: create, list, inspect deliveries, delete."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
-from models import WebhookSubscription
+from models import Role, WebhookSubscription
+from traffic.api.auth import require_roles
 from traffic.api.deps import DbSession
 from traffic.schemas.records import WebhookDeliveryOut, WebhookIn, WebhookOut
 from traffic.services import webhooks as service
 from traffic.services.utc import as_utc
 
-router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+# Webhooks carry every record event of the city, unscoped: only admins manage them.
+router = APIRouter(prefix="/webhooks", tags=["webhooks"], dependencies=[Depends(require_roles(Role.ADMIN))])
 
 
 def _out(s: WebhookSubscription) -> WebhookOut:

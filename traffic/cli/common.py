@@ -1,6 +1,7 @@
 """Helpers shared by CLI commands: settings, engine, and turning domain errors into clean exits."""
 from __future__ import annotations
 
+import getpass
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,8 +10,10 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
+from models.enums import Role
 from traffic.db import make_engine
 from traffic.errors import TrafficError
+from traffic.services.actors import Actor
 from traffic.settings import Settings
 
 
@@ -42,3 +45,12 @@ def open_engine(settings: Settings) -> Engine:
 
 def echo(message: str) -> None:
     typer.echo(message, file=sys.stdout)
+
+
+def cli_actor() -> Actor:
+    """Who acts from the command line: the operator, with the database in reach, so an admin of the whole city."""
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (some containers)
+        name = "unknown"
+    return Actor(user_id=None, username=f"cli:{name}"[:64], role=Role.ADMIN, district_ids=None, client="cli")

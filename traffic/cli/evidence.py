@@ -5,7 +5,7 @@ import json
 
 import typer
 
-from traffic.cli.common import domain_errors, echo, load_settings, open_engine
+from traffic.cli.common import cli_actor, domain_errors, echo, load_settings, open_engine
 from traffic.db import make_session_factory
 from traffic.services.evidence import EvidenceWriter
 from traffic.services.listing import find_record
@@ -22,7 +22,7 @@ def verify_command(
     settings = load_settings()
     factory = make_session_factory(open_engine(settings))
     with domain_errors(), factory() as session:
-        found = find_record(session, record)
+        found = find_record(session, record, actor=cli_actor())
         report = EvidenceWriter.from_settings(settings).verify(session, found)
     if as_json:
         echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))

@@ -6,8 +6,8 @@ from pathlib import Path
 import typer
 
 from traffic import migrate
-from traffic.cli import cameras, config, db, detect, evidence, ingest, model, plate, webhooks, worker
-from traffic.cli.common import domain_errors, echo, load_settings, open_engine
+from traffic.cli import cameras, config, db, detect, evidence, ingest, model, plate, users, webhooks, worker
+from traffic.cli.common import domain_errors, echo, fail, load_settings, open_engine
 from traffic.db import make_session_factory
 
 DEMO_DIR = Path(__file__).resolve().parents[1] / "demo"
@@ -28,6 +28,7 @@ app.add_typer(model.app, name="model", help="Train, evaluate and export YOLO mod
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(webhooks.app, name="webhooks")
 app.add_typer(cameras.app, name="cameras")
+app.add_typer(users.app, name="users")
 app.command("worker")(worker.worker_command)
 
 
@@ -59,13 +60,19 @@ def demo_command(
     serve: bool = typer.Option(True, "--serve/--no-serve", help="start the server after preparing the demo"),
     video: bool = typer.Option(True, "--video/--no-video", help="run the demo footage through the pipeline"),
 ) -> None:
-    """Load the demo city, run the demo footage through the real pipeline into records, and serve."""
+    """Load the demo city, create a demo admin and reviewer, run the demo footage into records, and serve.
+
+    The accounts' password is TRAFFIC_DEMO_PASSWORD, or a random one printed once. Refused in production.
+    """
     settings = load_settings()
+    if settings.env == "production":
+        fail("traffic demo refuses to run with TRAFFIC_ENV=production (it creates accounts with known names)")
     engine = open_engine(settings)
     migrate.upgrade(engine)
     with domain_errors():
         report = config.apply_city_file(engine, DEMO_DIR / "city.yaml", prune=False)
     echo(f"demo city: {report.summary()}")
+    users.print_demo_logins(settings, engine)
     if video:
         echo(f"demo footage: {DEMO_DIR / 'demo.mp4'} as camera {DEMO_CAMERA} from {DEMO_START}")
         ingest.video_command(path=DEMO_DIR / "demo.mp4", camera=DEMO_CAMERA, start=DEMO_START, stride=1)

@@ -58,3 +58,13 @@ def authenticate_camera(session: Session, code: str, key: str | None) -> Authent
     if not row.enabled:
         raise Conflict(f"camera {code!r} is disabled")
     return AuthenticatedCamera(row.id, row.code)
+
+
+def camera_of_key(session: Session, key: str | None) -> AuthenticatedCamera:
+    """The camera whose current key this is; Unauthorized for no key, an unknown or an old key."""
+    if not key:
+        raise Unauthorized("missing X-Camera-Key header")
+    row = session.execute(select(Camera.id, Camera.code).where(Camera.key_hash == hash_key(key))).first()
+    if row is None:
+        raise Unauthorized("unknown camera key")
+    return AuthenticatedCamera(row.id, row.code)

@@ -11,14 +11,16 @@ from sqlalchemy.orm import Session
 from models import CitySetting
 from traffic.errors import AlreadyExists, Conflict, InvalidInput, NotFound
 from traffic.schemas.city import CityConfig
+from traffic.services.actors import Actor
 from traffic.services import city_repository as repo
 from traffic.services.city_repository import KINDS, Kind
 
 TIMEZONE_KEY = "timezone"
 
 
-def get(session: Session, kind: Kind, key: Any):
-    obj = repo.find(session, kind, key)
+def get(session: Session, kind: Kind, key: Any, actor: Actor | None = None):
+    """The entity at ``key``; with an ``actor``, one outside their districts is reported as not existing."""
+    obj = repo.find(session, kind, key, actor)
     if obj is None:
         raise NotFound(f"{kind.name} {key} does not exist")
     return obj

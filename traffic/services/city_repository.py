@@ -22,6 +22,8 @@ from models import (
 )
 from traffic.errors import InvalidInput, NotFound
 from traffic.rules.engine import format_minute
+from traffic.services.actors import Actor
+from traffic.services.scope import within_scope
 from traffic.schemas.city import CameraIn, DistrictIn, HolidayIn, Location, RuleIn, SegmentIn, TimeSlotIn
 
 S = TypeVar("S", bound=BaseModel)
@@ -59,6 +61,10 @@ class Kind(Generic[S]):
         """Human-readable list of what refers to ``obj`` (a delete must refuse while any exist)."""
         return []
 
+    def scoped(self, query: Select, actor: Actor) -> Select:
+        """Only what ``actor`` may see; kinds without a district (time slots, holidays, rules) are city-wide."""
+        return query
+
 
 def _lookup(session: Session, model, code: str, what: str):
     obj = session.scalar(select(model).where(model.code == code))
@@ -78,6 +84,9 @@ class DistrictKind(Kind[DistrictIn]):
     def fill(self, session, obj: District, data: DistrictIn) -> None:
         obj.code, obj.name = data.code, data.name
 
+    def scoped(self, query: Select, actor: Actor) -> Select:
+        return query.where(within_scope(District.id, actor))
+
     def users(self, session, obj: District) -> list[str]:
         segs = _codes(session, select(RoadSegment.code).where(RoadSegment.district_id == obj.id))
         rules = _codes(
@@ -90,6 +99,9 @@ class DistrictKind(Kind[DistrictIn]):
 class SegmentKind(Kind[SegmentIn]):
     def query(self) -> Select:
         return select(RoadSegment).options(selectinload(RoadSegment.district))
+
+    def scoped(self, query: Select, actor: Actor) -> Select:
+        return query.where(within_scope(RoadSegment.district_id, actor))
 
     def to_schema(self, obj: RoadSegment) -> SegmentIn:
         geometry = [tuple(p) for p in obj.geometry] if obj.geometry is not None else None
@@ -113,6 +125,12 @@ class SegmentKind(Kind[SegmentIn]):
 class CameraKind(Kind[CameraIn]):
     def query(self) -> Select:
         return select(Camera).options(selectinload(Camera.segment))
+
+    def scoped(self, query: Select, actor: Actor) -> Select:
+        if actor.whole_city:
+            return query
+        in_scope = select(RoadSegment.id).where(within_scope(RoadSegment.district_id, actor))
+        return query.where(Camera.segment_id.in_(in_scope))
 
     def to_schema(self, obj: Camera) -> CameraIn:
         location = Location(lat=obj.lat, lon=obj.lon) if obj.lat is not None and obj.lon is not None else None
@@ -213,13 +231,18 @@ RULES = RuleKind("rule", "rules", RestrictionRule, RuleIn)
 KINDS: tuple[Kind, ...] = (DISTRICTS, SEGMENTS, TIME_SLOTS, HOLIDAYS, CAMERAS, RULES)
 
 
-def find(session: Session, kind: Kind, key: Any):
+def find(session: Session, kind: Kind, key: Any, actor: Actor | None = None):
+    """The entity at ``key``; with an ``actor``, only if they may see it (else None, as if it did not exist)."""
     column = getattr(kind.model, kind.key_field)
-    return session.scalar(kind.query().where(column == key))
+    query = kind.query().where(column == key)
+    return session.scalar(kind.scoped(query, actor) if actor is not None else query)
 
 
-def list_all(session: Session, kind: Kind, *, limit: int | None = None, offset: int = 0) -> list:
-    stmt = kind.query().order_by(kind.order_by()).offset(offset)
+def list_all(session: Session, kind: Kind, *, limit: int | None = None, offset: int = 0,
+             actor: Actor | None = None) -> list:
+    """Every entity of a kind in key order; with an ``actor``, only those they may see."""
+    query = kind.scoped(kind.query(), actor) if actor is not None else kind.query()
+    stmt = query.order_by(kind.order_by()).offset(offset)
     if limit is not None:
         stmt = stmt.limit(limit)
     return list(session.scalars(stmt))

@@ -134,11 +134,14 @@ def accept_frame(
     return AcceptedFrame(existing.id, frame_id, camera.id, existing.status, duplicate=True)
 
 
-def frame_report(session: Session, frame_id: str) -> FrameReport:
-    """The status of frame ``frame_id``, with the sightings it produced once done."""
+def frame_report(session: Session, frame_id: str, camera_id: int) -> FrameReport:
+    """The status of frame ``frame_id`` sent by camera ``camera_id``, with the sightings it produced once done.
+
+    Another camera's frame is reported as not existing: a camera key opens only its own camera's frames.
+    """
     row = session.execute(
         select(IngestFrame, Camera.code).join(Camera, Camera.id == IngestFrame.camera_id).where(
-            IngestFrame.frame_id == frame_id
+            IngestFrame.frame_id == frame_id, IngestFrame.camera_id == camera_id
         )
     ).first()
     if row is None:

@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session, aliased
 
 from models import Camera, District, EnforcementRecord, RestrictionRule, RoadSegment, Sighting, TimeSlot
 from traffic.errors import InvalidInput, NotFound
+from traffic.services.actors import Actor
+from traffic.services.scope import within_scope
 from traffic.services.utc import as_utc, iso_utc
 
 MAX_LIMIT = 500
@@ -60,7 +62,7 @@ def decode_cursor(kind: str, cursor: str) -> tuple[dt.datetime, int]:
     return at, data["i"]
 
 
-def list_records(session: Session, filters: ListFilters, cursor: str | None, limit: int) -> Page:
+def list_records(session: Session, actor: Actor, filters: ListFilters, cursor: str | None, limit: int) -> Page:
     slot = aliased(TimeSlot)
     query = (
         select(EnforcementRecord, Camera.code, RoadSegment.code, District.code, slot.code, RestrictionRule.code)
@@ -70,14 +72,14 @@ def list_records(session: Session, filters: ListFilters, cursor: str | None, lim
         .join(slot, slot.id == EnforcementRecord.time_slot_id)
         .join(RestrictionRule, RestrictionRule.id == EnforcementRecord.rule_id)
     )
-    query = _filtered(session, query, EnforcementRecord, EnforcementRecord.captured_at, filters)
+    query = _filtered(session, actor, query, EnforcementRecord, EnforcementRecord.captured_at, filters)
     if filters.status:
         query = query.where(EnforcementRecord.status == filters.status)
     rows, next_cursor = _page(session, query, "r", EnforcementRecord, EnforcementRecord.captured_at, cursor, limit)
     return Page([record_item(r, *codes) for r, *codes in rows], next_cursor)
 
 
-def list_sightings(session: Session, filters: ListFilters, cursor: str | None, limit: int) -> Page:
+def list_sightings(session: Session, actor: Actor, filters: ListFilters, cursor: str | None, limit: int) -> Page:
     slot = aliased(TimeSlot)
     query = (
         select(Sighting, Camera.code, RoadSegment.code, District.code, slot.code, EnforcementRecord.id,
@@ -88,7 +90,7 @@ def list_sightings(session: Session, filters: ListFilters, cursor: str | None, l
         .outerjoin(slot, slot.id == Sighting.time_slot_id)
         .outerjoin(EnforcementRecord, EnforcementRecord.sighting_id == Sighting.id)
     )
-    query = _filtered(session, query, Sighting, Sighting.first_seen, filters)
+    query = _filtered(session, actor, query, Sighting, Sighting.first_seen, filters)
     rows, next_cursor = _page(session, query, "s", Sighting, Sighting.first_seen, cursor, limit)
     return Page([_sighting_item(*row) for row in rows], next_cursor)
 
@@ -158,16 +160,20 @@ def _sighting_item(s: Sighting, camera: str, segment: str, district: str, time_s
     }
 
 
-def _filtered(session: Session, query: Select, model, time_column, filters: ListFilters) -> Select:
-    for name, ref_model, column in (
-        ("camera", Camera, model.camera_id),
-        ("segment", RoadSegment, model.segment_id),
-        ("district", District, model.district_id),
-        ("time_slot", TimeSlot, model.time_slot_id),
+def _filtered(session: Session, actor: Actor, query: Select, model, time_column, filters: ListFilters) -> Select:
+    query = query.where(within_scope(model.district_id, actor))
+    for name, ref_model, column, district_of in (
+        ("camera", Camera, model.camera_id, _camera_district),
+        ("segment", RoadSegment, model.segment_id, RoadSegment.district_id),
+        ("district", District, model.district_id, District.id),
+        ("time_slot", TimeSlot, model.time_slot_id, None),
     ):
         code = getattr(filters, name)
         if code is not None:
-            found = session.scalar(select(ref_model.id).where(ref_model.code == code))
+            lookup = select(ref_model.id).where(ref_model.code == code)
+            if district_of is not None:  # a place outside the actor's districts is answered as unknown
+                lookup = lookup.where(within_scope(district_of, actor))
+            found = session.scalar(lookup)
             if found is None:
                 raise InvalidInput(f"{name.replace('_', ' ')} {code!r} does not exist")
             query = query.where(column == found)
@@ -189,6 +195,11 @@ def _filtered(session: Session, query: Select, model, time_column, filters: List
     return query
 
 
+_camera_district = (
+    select(RoadSegment.district_id).where(RoadSegment.id == Camera.segment_id).correlate(Camera).scalar_subquery()
+)
+
+
 def _page(session: Session, query: Select, kind: str, model, time_column, cursor: str | None, limit: int):
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}")
@@ -205,13 +216,11 @@ def _page(session: Session, query: Select, kind: str, model, time_column, cursor
     return rows, next_cursor
 
 
-def find_record(session: Session, ref: str | int) -> EnforcementRecord:
-    """A record by id (digits) or by its number."""
+def find_record(session: Session, ref: str | int, *, actor: Actor) -> EnforcementRecord:
+    """A record by id (digits) or by its number; one outside the actor's districts is reported as not existing."""
     text = str(ref)
-    if text.isdigit():
-        record = session.get(EnforcementRecord, int(text))
-    else:
-        record = session.scalar(select(EnforcementRecord).where(EnforcementRecord.record_no == text))
+    match = EnforcementRecord.id == int(text) if text.isdigit() else EnforcementRecord.record_no == text
+    record = session.scalar(select(EnforcementRecord).where(match, within_scope(EnforcementRecord.district_id, actor)))
     if record is None:
         raise NotFound(f"record {text} does not exist")
     return record

@@ -12,7 +12,9 @@ from models import District, Holiday, HolidayKind, RoadSegment, TimeSlot
 from traffic.errors import NotFound
 from traffic.rules.engine import Calendar, Decision, RuleSpec, SlotSpec, evaluate
 from traffic.services import city_repository as repo
+from traffic.services.actors import Actor
 from traffic.services.city import city_timezone
+from traffic.services.scope import within_scope
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,8 @@ class Rulebook:
         )
 
 
-def load_rulebook(session: Session, default_timezone: str) -> Rulebook:
+def load_rulebook(session: Session, default_timezone: str, actor: Actor | None = None) -> Rulebook:
+    """The rulebook; with an ``actor``, segments outside their districts are unknown to it (as if not there)."""
     rules = tuple(
         RuleSpec(
             code=r.code,
@@ -71,7 +74,10 @@ def load_rulebook(session: Session, default_timezone: str) -> Rulebook:
         holidays=frozenset(d for d, k in holidays if k == HolidayKind.HOLIDAY),
         adjusted_workdays=frozenset(d for d, k in holidays if k == HolidayKind.WORKDAY),
     )
-    segments = session.execute(select(RoadSegment.code, District.code).join(District)).all()
+    segment_query = select(RoadSegment.code, District.code).join(District)
+    if actor is not None:
+        segment_query = segment_query.where(within_scope(RoadSegment.district_id, actor))
+    segments = session.execute(segment_query).all()
     return Rulebook(
         rules=rules,
         calendar=calendar,

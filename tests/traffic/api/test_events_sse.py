@@ -14,6 +14,8 @@ import pytest
 import uvicorn
 from sqlalchemy.orm import Session, sessionmaker
 
+from models import Role
+from tests.support.auth import TEST_PASSWORD_COST, headers_for
 from tests.support.databases import fresh_database
 from tests.support.factories import SHANGHAI, make_city, make_record
 from traffic import migrate
@@ -29,6 +31,7 @@ READ_TIMEOUT = httpx.Timeout(10.0)
 class LiveServer:
     url: str
     factory: sessionmaker[Session]
+    headers: dict[str, str]  # an admin's
     cities: Iterator[int] = field(default_factory=itertools.count)
 
     def emit(self, count: int, kind: str = RECORD_CREATED) -> list[int]:
@@ -50,7 +53,9 @@ def live(backend: str, tmp_path_factory) -> Iterator[LiveServer]:
         engine = make_engine(url)
         migrate.upgrade(engine)
         settings = Settings(env="test", database_url=url, data_dir=tmp_path / "data", events_poll_interval=0.05,
-                            events_keepalive=0.3)
+                            events_keepalive=0.3, **TEST_PASSWORD_COST)
+        with transaction(make_session_factory(engine)) as session:
+            admin = headers_for(session, Role.ADMIN)
         server = uvicorn.Server(uvicorn.Config(create_app(settings, engine=engine), log_level="warning",
                                                timeout_graceful_shutdown=2, lifespan="off"))
         sock = socket.socket()
@@ -64,7 +69,7 @@ def live(backend: str, tmp_path_factory) -> Iterator[LiveServer]:
             ready.wait(0.02)
         assert server.started, "uvicorn did not start"
         try:
-            yield LiveServer(f"http://127.0.0.1:{sock.getsockname()[1]}", make_session_factory(engine))
+            yield LiveServer(f"http://127.0.0.1:{sock.getsockname()[1]}", make_session_factory(engine), admin)
         finally:
             server.should_exit = True
             thread.join(timeout=10)
@@ -99,7 +104,7 @@ def take_events(stream, count: int) -> list[tuple[int, str, dict]]:
 
 def test_resumes_after_last_event_id_in_order(live: LiveServer) -> None:
     first, *rest = live.emit(3)
-    with httpx.Client(timeout=READ_TIMEOUT) as client, client.stream(
+    with httpx.Client(timeout=READ_TIMEOUT, headers=live.headers) as client, client.stream(
         "GET", f"{live.url}/api/v1/events", headers={"Last-Event-ID": str(first)}
     ) as response:
         assert response.status_code == 200
@@ -112,7 +117,8 @@ def test_resumes_after_last_event_id_in_order(live: LiveServer) -> None:
 
 def test_without_last_event_id_only_new_events_arrive(live: LiveServer) -> None:
     [old] = live.emit(1)
-    with httpx.Client(timeout=READ_TIMEOUT) as client, client.stream("GET", f"{live.url}/api/v1/events") as response:
+    with httpx.Client(timeout=READ_TIMEOUT, headers=live.headers) as client, \
+            client.stream("GET", f"{live.url}/api/v1/events") as response:
         stream = read_stream(response)
         kind, text = next(stream)
         assert (kind, text) == ("comment", f"stream after {old}")  # the stream is live from here on
@@ -122,7 +128,8 @@ def test_without_last_event_id_only_new_events_arrive(live: LiveServer) -> None:
 
 
 def test_quiet_streams_get_keep_alive_comments_and_the_loop_stays_free(live: LiveServer) -> None:
-    with httpx.Client(timeout=READ_TIMEOUT) as client, client.stream("GET", f"{live.url}/api/v1/events") as response:
+    with httpx.Client(timeout=READ_TIMEOUT, headers=live.headers) as client, \
+            client.stream("GET", f"{live.url}/api/v1/events") as response:
         stream = read_stream(response)
         comments = []
         for kind, value in stream:
@@ -130,10 +137,31 @@ def test_quiet_streams_get_keep_alive_comments_and_the_loop_stays_free(live: Liv
             comments.append(value)
             if value == "keep-alive":
                 break
-        with httpx.Client(timeout=READ_TIMEOUT) as other:  # while the stream is open, the server still answers
+        with httpx.Client(timeout=READ_TIMEOUT, headers=live.headers) as other:  # while the stream is open, the server still answers
             assert other.get(f"{live.url}/healthz").json()["status"] == "ok"
             assert other.get(f"{live.url}/api/v1/webhooks").status_code == 200
     assert comments[0].startswith("stream after") and comments[-1] == "keep-alive"
+
+
+def test_a_subscriber_sees_only_the_events_of_their_districts(live: LiveServer) -> None:
+    with transaction(live.factory) as session:
+        own, other = make_city(session, "SSE-OWN"), make_city(session, "SSE-OTHER")
+        reviewer = headers_for(session, Role.REVIEWER, [own.district.code])
+    with httpx.Client(timeout=READ_TIMEOUT, headers=reviewer) as client, \
+            client.stream("GET", f"{live.url}/api/v1/events") as response:
+        stream = read_stream(response)
+        assert next(stream)[0] == "comment"  # live from here on
+        with transaction(live.factory) as session:  # another district's event first, then one of their own
+            at = dt.datetime(2023, 6, 5, 7, 30, tzinfo=SHANGHAI)
+            emit(session, RECORD_CREATED, make_record(session, other, at), {})
+            mine = emit(session, RECORD_CREATED, make_record(session, own, at), {}).id
+        [event] = take_events(stream, 1)
+    assert event[0] == mine
+
+
+def test_events_need_a_user(anonymous_client) -> None:
+    response = anonymous_client.get("/api/v1/events")
+    assert response.status_code == 401 and response.json()["error"] == "Unauthorized"
 
 
 def test_bad_last_event_id_is_422(client) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from models import IngestFrame
 from tests.support.footage import street_snapshots
-from tests.support.ingest import FRAMES_URL, apply_ingest_city, post_snapshot
+from tests.support.ingest import FRAMES_URL, apply_ingest_city, frame_status, post_snapshot
 
 
 @pytest.fixture()
@@ -40,7 +40,7 @@ def test_a_snapshot_is_stored_whole_before_the_202(client, session, keys, snapsh
     assert row.image == snapshot.jpeg
     assert (row.content_type, row.width, row.height, row.size) == ("image/jpeg", 1024, 576, len(snapshot.jpeg))
     assert row.captured_at == snapshot.captured_at and row.status == "queued"
-    status = client.get(f"{FRAMES_URL}/{digest}")
+    status = frame_status(client, digest, keys["CAM-A"])
     assert status.status_code == 200
     body = status.json()
     assert (body["camera"], body["status"], body["sightings"], body["error"]) == ("CAM-A", "queued", [], None)
@@ -128,7 +128,16 @@ def test_missing_fields_and_non_multipart_bodies_are_422(client, keys, snapshots
     assert as_json.status_code == 422 and "multipart/form-data" in as_json.json()["detail"]
 
 
-def test_unknown_frame_status_is_404(client) -> None:
-    response = client.get(f"{FRAMES_URL}/no-such-frame")
+def test_a_frame_status_opens_only_to_the_key_of_its_camera(anonymous_client, keys, snapshots) -> None:
+    digest = post_snapshot(anonymous_client, snapshots[0], keys["CAM-A"]).json()["frame_id"]
+    assert frame_status(anonymous_client, digest, keys["CAM-A"]).status_code == 200
+    other_camera = frame_status(anonymous_client, digest, keys["CAM-B"])  # another camera's frame: not there
+    assert other_camera.status_code == 404 and other_camera.json()["error"] == "NotFound"
+    assert anonymous_client.get(f"{FRAMES_URL}/{digest}").status_code == 401
+    assert frame_status(anonymous_client, digest, "not-a-key").status_code == 401
+
+
+def test_unknown_frame_status_is_404(client, keys) -> None:
+    response = frame_status(client, "no-such-frame", keys["CAM-A"])
     assert response.status_code == 404
     assert response.json() == {"error": "NotFound", "detail": "frame 'no-such-frame' does not exist"}

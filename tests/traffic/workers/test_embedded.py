@@ -11,7 +11,7 @@ from sqlalchemy import select
 from models import IngestFrame, Sighting
 from tests.support.databases import fresh_database
 from tests.support.footage import street_snapshots
-from tests.support.ingest import FRAMES_URL, apply_ingest_city, post_snapshot
+from tests.support.ingest import apply_ingest_city, frame_status, post_snapshot
 from tests.support.vision_stack import vision_settings
 from traffic import migrate
 from traffic.api.app import create_app
@@ -37,7 +37,7 @@ def test_serve_processes_pushed_frames_and_stops_its_workers(backend, tmp_path) 
             with TestClient(app) as client:
                 ids = [post_snapshot(client, s, key).json()["frame_id"] for s in snapshots]
                 deadline = time.monotonic() + DEADLINE_S
-                while client.get(f"{FRAMES_URL}/{ids[-1]}").json()["status"] != "done":
+                while frame_status(client, ids[-1], key).json()["status"] != "done":
                     assert time.monotonic() < deadline, "the embedded worker did not process the frames"
                     time.sleep(0.05)  # polling the API for progress
                 threads = [t for t in threading.enumerate() if t.name.startswith("traffic-worker")]

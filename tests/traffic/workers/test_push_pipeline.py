@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from detection.types import Frame
 from models import EnforcementRecord, IngestFrame, Sighting, frame_sightings
 from tests.support.footage import street_snapshots
-from tests.support.ingest import FRAMES_URL, apply_ingest_city, post_snapshot
+from tests.support.ingest import apply_ingest_city, frame_status, post_snapshot
 from tests.support.vision_stack import vision_settings
 from tests.traffic.workers.fakes import Clock
 from traffic.services.cameras import load_camera
@@ -86,7 +86,7 @@ def test_pushed_street_frames_give_the_pipelines_sightings_and_records(client, s
     # A frame that started a sighting reports it.
     frame_pk, sighting_id = session.execute(select(frame_sightings.c.frame_id, frame_sightings.c.sighting_id)).first()
     frame_id = session.scalar(select(IngestFrame.frame_id).where(IngestFrame.id == frame_pk))
-    body = client.get(f"{FRAMES_URL}/{frame_id}").json()
+    body = frame_status(client, frame_id, key).json()
     assert body["status"] == "done" and sighting_id in [s["id"] for s in body["sightings"]]
     assert all(s["record_no"] for s in body["sightings"])
 

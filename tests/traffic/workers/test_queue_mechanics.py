@@ -44,6 +44,11 @@ def _push(session, key: str, frame_id: str, seconds: float, image: bytes | None 
     session.commit()
 
 
+def _report(session, frame_id: str):
+    camera_id = session.scalar(select(IngestFrame.camera_id).where(IngestFrame.frame_id == frame_id))
+    return frame_report(session, frame_id, camera_id)
+
+
 def _worker(session_factory, settings, vision=None, recorder=None, clock=None, worker_id="w1") -> Worker:
     stack = VisionStack(vision or FakeVision(), recorder or FakeRecorder())
     worker = Worker.build(settings, session_factory, stack, source=DatabaseQueue(session_factory), worker_id=worker_id)
@@ -69,7 +74,7 @@ def test_frames_are_tracked_in_capture_order_whatever_the_arrival_order(session,
     session.expire_all()
     assert _seen(session) == ["f0", "f1", "f2", "f3", "f4", "f5"]
     assert set(_statuses(session).values()) == {"done"}
-    assert frame_report(session, "f3").status == "done"
+    assert _report(session, "f3").status == "done"
 
 
 def test_a_frame_arriving_after_later_ones_were_processed_fails_as_late(session, session_factory, camera_key,
@@ -80,7 +85,7 @@ def test_a_frame_arriving_after_later_ones_were_processed_fails_as_late(session,
     _push(session, camera_key, "f4", 4)
     worker.run(until_idle=True)
     session.expire_all()
-    report = frame_report(session, "f4")
+    report = _report(session, "f4")
     assert report.status == "failed" and report.error.startswith("late: captured at 2023-06-05T00:00:04+00:00")
     assert _seen(session) == ["f5"]
 
@@ -103,7 +108,7 @@ def test_an_undecodable_frame_fails_with_its_reason_and_the_rest_go_on(session, 
     _worker(session_factory, fast_settings).run(until_idle=True)
     session.expire_all()
     assert _statuses(session) == {"f0": "done", "bad": "failed", "f2": "done"}
-    assert frame_report(session, "bad").error == "the image cannot be decoded"
+    assert _report(session, "bad").error == "the image cannot be decoded"
     assert _seen(session) == ["f0", "f2"]
 
 
@@ -113,7 +118,7 @@ def test_a_frame_that_keeps_failing_is_given_up_after_the_attempt_limit(session,
         _push(session, camera_key, name, second)
     _worker(session_factory, fast_settings, vision=FakeVision(failing={"poison"})).run(until_idle=True)
     session.expire_all()
-    report = frame_report(session, "poison")
+    report = _report(session, "poison")
     assert report.status == "failed" and report.attempts == fast_settings.frame_max_attempts
     assert report.error == "gave up after 3 attempts; last: RuntimeError: cannot process poison"
     # The failed tries never reached the checkpoint: tracking saw every other frame exactly once, in order.
