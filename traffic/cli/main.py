@@ -31,6 +31,14 @@ app.add_typer(cameras.app, name="cameras")
 app.command("worker")(worker.worker_command)
 
 
+def require_evidence_font(settings) -> None:
+    """Refuse to start without a font for evidence overlays, instead of failing at the first record."""
+    from traffic.services.evidence_font import find_cjk_font
+
+    with domain_errors():
+        echo(f"evidence font: {find_cjk_font(settings.cjk_font)}")
+
+
 @app.command("serve")
 def serve_command(
     host: str = typer.Option("127.0.0.1", help="address to listen on"),
@@ -43,6 +51,7 @@ def serve_command(
     from traffic.api.app import create_app
 
     settings = load_settings()
+    require_evidence_font(settings)
     engine = open_engine(settings)
     if migrate_first:
         migrate.upgrade(engine)
@@ -61,6 +70,7 @@ def demo_command(
 ) -> None:
     """Load the demo city, run the demo footage through the real pipeline into records, and serve."""
     settings = load_settings()
+    require_evidence_font(settings)
     engine = open_engine(settings)
     migrate.upgrade(engine)
     with domain_errors():

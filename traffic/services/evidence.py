@@ -82,6 +82,10 @@ class EvidenceWriter:
             font=settings.cjk_font,
         )
 
+    def check_font(self) -> Path:
+        """The font overlays will use; raises FontNotFound now, so a process refuses before its first frame."""
+        return find_cjk_font(self._font_override)
+
     @property
     def key_id(self) -> str:
         return manifest.key_id(self._key)
@@ -99,7 +103,7 @@ class EvidenceWriter:
         existing = self.files_of(session, record)
         if existing:
             return existing
-        font = find_cjk_font(self._font_override)  # before any file is written: no half package without a font
+        font = self.check_font()  # before any file is written: no half package without a font
         if record.id is None or not _SAFE_RECORD_NO.match(record.record_no or ""):
             raise InvalidInput(f"record {record.record_no!r} needs an id and a file-safe number before evidence")
         session.flush()  # the facts are read back from the rows, as verify will read them
