@@ -28,21 +28,25 @@ class WaitingFrame:
     error: str | None
 
 
-def _held(now: dt.datetime):
-    """The frame's camera is leased by a worker right now."""
-    return exists().where(
-        CameraState.camera_id == IngestFrame.camera_id,
-        CameraState.lease_owner.is_not(None),
-        CameraState.lease_until >= now,
-    )
+def _held(now: dt.datetime, *, leased: bool = True):
+    """The frame's camera is quarantined right now (docs/operations.md) or, with ``leased``, held by a worker."""
+    condition = CameraState.quarantined_until > now
+    if leased:
+        condition = condition | (CameraState.lease_owner.is_not(None) & (CameraState.lease_until >= now))
+    return exists().where(CameraState.camera_id == IngestFrame.camera_id, condition)
 
 
-def cameras_with_waiting_frames(session: Session, limit: int = 100, free_at: dt.datetime | None = None) -> list[int]:
-    """Cameras with waiting frames, the longest-waiting first; with ``free_at``, only those no worker holds then."""
+def cameras_with_waiting_frames(session: Session, limit: int = 100, free_at: dt.datetime | None = None,
+                                workable_at: dt.datetime | None = None) -> list[int]:
+    """Cameras with waiting frames, the longest-waiting first; with ``free_at``, only those no worker holds then
+    and none quarantined (the queue skips a broken camera instead of putting it first again); with
+    ``workable_at``, only those not quarantined then (held ones count: their frames will be done)."""
     oldest = func.min(IngestFrame.received_at)
     query = select(IngestFrame.camera_id).where(IngestFrame.status.in_(WAITING))
     if free_at is not None:
         query = query.where(~_held(free_at))
+    if workable_at is not None:
+        query = query.where(~_held(workable_at, leased=False))
     rows = session.execute(query.group_by(IngestFrame.camera_id).order_by(oldest).limit(limit))
     return list(rows.scalars())
 

@@ -23,6 +23,7 @@ from traffic.services.cameras import CameraRef, load_camera_by_id
 from traffic.settings import Settings
 from traffic.workers import frames as queue
 from traffic.workers.leases import CameraLeases, LeaseLost
+from traffic.workers.quarantine import LIFTED, describe, quarantine_values
 
 log = logging.getLogger(__name__)
 SOURCE = "push"
@@ -88,7 +89,8 @@ class CameraProcessor:
         self.quiet = dt.timedelta(seconds=settings.camera_quiet_s)
 
     def drain(self, camera_id: int) -> int | None:
-        """Process the camera's waiting frames; the number handled, or None when another worker holds the camera."""
+        """Process the camera's waiting frames; the number handled, or None when another worker holds the camera
+        (or it is quarantined). A camera that cannot be opened or processed is quarantined, never raised out."""
         token = self.leases.acquire(camera_id, self.clock())
         if token is None:
             return None
@@ -106,6 +108,10 @@ class CameraProcessor:
                         return handled  # a passing failure: give the camera back, retry from the checkpoint later
         except LeaseLost as exc:
             log.warning("%s", exc)
+            return handled
+        except Exception as exc:  # noqa: BLE001 - one broken camera must not stop the others
+            log.exception("camera #%s cannot be opened or processed", camera_id)
+            self._quarantine(camera_id, token, exc)
             return handled
         finally:
             self.leases.release(camera_id, token)
@@ -138,9 +144,23 @@ class CameraProcessor:
                 ended += 1
             except LeaseLost as exc:
                 log.warning("%s", exc)
+            except Exception as exc:  # noqa: BLE001 - one broken camera must not stop the others
+                log.exception("camera #%s cannot be opened to end its tracks", camera_id)
+                self._quarantine(camera_id, token, exc)
             finally:
                 self.leases.release(camera_id, token)
         return ended
+
+    def _quarantine(self, camera_id: int, token: str, exc: Exception) -> None:
+        """Set the camera aside under its lease; if the lease is gone, whoever holds the camera decides."""
+        now = self.clock()
+        try:
+            with transaction(self.session_factory) as session:
+                values = quarantine_values(session, camera_id, describe(exc), now,
+                                           first_s=self.settings.camera_retry_s, max_s=self.settings.camera_retry_max_s)
+                self.leases.fence(session, camera_id, token, now, **values)
+        except LeaseLost as lost:
+            log.warning("%s", lost)
 
     def _open(self, camera_id: int, token: str) -> CameraRun:
         with self.session_factory() as session:
@@ -234,6 +254,6 @@ class CameraProcessor:
             queue.mark_done(session, frame.pk, now)
             self.leases.fence(
                 session, run.camera.id, run.token, now, state=run.pipeline.checkpoint(), epoch=run.epoch,
-                last_captured_at=frame.captured_at, last_frame_id=frame.frame_id, updated_at=now,
+                last_captured_at=frame.captured_at, last_frame_id=frame.frame_id, updated_at=now, **LIFTED,
             )
         run.last_captured_at = frame.captured_at
