@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from detection.types import EvidenceFrame
 from models import CameraState, IngestFrame
+from traffic.services.evidence import SourceFrame
 from traffic.services.ingest import DONE, FAILED, PROCESSING, QUEUED
 
 WAITING = (QUEUED, PROCESSING)  # a frame left `processing` by a dead worker is waiting again
@@ -123,7 +124,8 @@ def decode_image(data: bytes | None) -> np.ndarray | None:
 
 
 class StoredFrameImages:
-    """The recorder's image loader for pushed frames: evidence frames are read back from the database by id."""
+    """The recorder's frame store for pushed frames: evidence frames are read back from the database by id, and
+    panoramas are the bytes the camera sent."""
 
     def __init__(self, session: Session, current: tuple[str, np.ndarray] | None = None) -> None:
         self.session = session
@@ -141,3 +143,12 @@ class StoredFrameImages:
             self.cache[evidence.frame_ref] = image
         return image
 
+
+    def source(self, evidence: EvidenceFrame) -> SourceFrame:
+        row = self.session.execute(
+            select(IngestFrame.image, IngestFrame.content_type, IngestFrame.sha256)
+            .where(IngestFrame.frame_id == evidence.frame_ref)
+        ).first()
+        if row is None or not row.image:
+            raise LookupError(f"evidence frame {evidence.frame_ref!r} is not stored")
+        return SourceFrame(evidence.frame_ref, row.image, row.content_type, row.sha256)

@@ -1,4 +1,7 @@
-"""camera quarantine: a camera that cannot be opened or processed is set aside and retried with back-off
+"""camera quarantine and panorama sources
+
+A camera that cannot be opened or processed is set aside and retried with back-off (camera_states); each panorama
+names the frame it is and the SHA-256 of the bytes the camera sent (evidence_files).
 
 Revision ID: 0004
 Revises: 0003
@@ -23,9 +26,15 @@ def upgrade() -> None:
         batch.add_column(sa.Column("quarantined_until", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("quarantine_reason", sa.Text(), nullable=True))
         batch.add_column(sa.Column("failures", sa.Integer(), server_default="0", nullable=False))
+    with op.batch_alter_table("evidence_files") as batch:
+        batch.add_column(sa.Column("source_frame", sa.String(length=128), nullable=True))
+        batch.add_column(sa.Column("source_sha256", sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("evidence_files") as batch:
+        batch.drop_column("source_sha256")
+        batch.drop_column("source_frame")
     with op.batch_alter_table("camera_states") as batch:
         batch.drop_column("failures")
         batch.drop_column("quarantine_reason")
