@@ -75,6 +75,12 @@ def waiting_frames(session: Session, camera_id: int, limit: int) -> list[Waiting
     return [WaitingFrame(*row) for row in rows]
 
 
+def quarantined_until(session: Session, camera_id: int, now: dt.datetime) -> dt.datetime | None:
+    """When the camera's quarantine ends, if it is quarantined at ``now``."""
+    until = session.scalar(select(CameraState.quarantined_until).where(CameraState.camera_id == camera_id))
+    return until if until is not None and until > now else None
+
+
 def has_waiting_frames(session: Session, camera_id: int) -> bool:
     return session.scalar(
         select(IngestFrame.id)

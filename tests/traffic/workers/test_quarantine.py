@@ -115,7 +115,8 @@ def test_on_the_redis_queue_a_quarantined_camera_does_not_hold_up_the_others(app
                                                                             settings) -> None:
     with redis_prefix() as prefix:
         redis_settings = settings.model_copy(update={
-            "queue_url": REDIS_URL, "queue_prefix": prefix, "worker_poll_s": 0.05, "camera_retry_s": 3600.0})
+            "queue_url": REDIS_URL, "queue_prefix": prefix, "worker_poll_s": 0.05, "camera_retry_s": 3600.0,
+            "camera_retry_max_s": 3600.0})
         app.state.frame_announcer = RedisStreamQueue(redis_settings, app.state.session_factory, consumer=None)
         frames = _push_both(client, keys)
         queue = RedisStreamQueue(redis_settings, app.state.session_factory, consumer="w1")
@@ -127,6 +128,10 @@ def test_on_the_redis_queue_a_quarantined_camera_does_not_hold_up_the_others(app
             worker.run_once(block_s=0.05)
         for _ in range(5):  # further rounds skip CAM-A: its messages wait, deferred, for the retry
             worker.run_once(block_s=0.05)
+        camera_a = _state(session, "CAM-A").camera_id
+        assert camera_a not in queue.pending
+        waits = [when - time.monotonic() for when, message in queue.deferred if message.camera_id == camera_a]
+        assert len(waits) == 2 and min(waits) > 3500  # until the retry time, not every poll
         queue.close()
     assert _statuses(session, frames["CAM-A"]) == {"queued"}
     state = _state(session, "CAM-A")
