@@ -27,7 +27,9 @@ class SightingSettings:
     whole (its box clear of the image edge) inside the zone at least once; a vehicle only ever half in view at the
     edge is no evidence, and a second box on it there would otherwise make a duplicate sighting. keep_images: keep frame images on evidence
     (off: frame references only, for small checkpoints). max_points: track points kept per sighting (older points
-    are thinned out beyond this, so a vehicle parked for hours does not grow without bound).
+    are thinned out beyond this, so a vehicle parked for hours does not grow without bound). panorama_margin and
+    panorama_min_height: a frame makes a clear panorama when the whole box keeps this share of the picture's width
+    and height from every edge and is at least this share of the picture's height tall; clear frames are preferred.
     """
 
     min_frames: int = 5
@@ -37,6 +39,8 @@ class SightingSettings:
     keep_images: bool = True
     require_whole_view: bool = True
     max_points: int = 600
+    panorama_margin: float = 0.02
+    panorama_min_height: float = 0.1
 
 
 @dataclass(frozen=True)
@@ -55,11 +59,26 @@ def _bottom_centre(box: Box) -> tuple[float, float]:
     return ((box[0] + box[2]) / 2.0, box[3])
 
 
+def _distance(a: Box, b: Box) -> float:
+    """How far the vehicle went between two boxes (bottom-centre displacement, in pixels)."""
+    (ax, ay), (bx, by) = _bottom_centre(a), _bottom_centre(b)
+    return math.hypot(bx - ax, by - ay)
+
+
 def _cut(box: Box, frame_size: tuple[int, int]) -> bool:
     """Whether the box touches the image edge (the vehicle is only partly in view)."""
     x1, y1, x2, y2 = box
     width, height = frame_size
     return x1 <= 2 or y1 <= 2 or x2 >= width - 2 or y2 >= height - 2
+
+
+def _clear(box: Box, frame_size: tuple[int, int], settings: SightingSettings) -> bool:
+    """Whether the whole vehicle is in the picture, clear of its edges, and large enough to see."""
+    x1, y1, x2, y2 = box
+    width, height = frame_size
+    margin_x, margin_y = width * settings.panorama_margin, height * settings.panorama_margin
+    inside = x1 >= margin_x and y1 >= margin_y and x2 <= width - margin_x and y2 <= height - margin_y
+    return inside and (y2 - y1) >= height * settings.panorama_min_height
 
 
 def _quality(box: Box, score: float, frame_size: tuple[int, int], has_plate: bool) -> float:
@@ -82,6 +101,11 @@ class TrackRecord:
     first_inside: EvidenceFrame | None = None
     farthest: EvidenceFrame | None = None
     farthest_move: float = -1.0
+    # The same pair among clear frames only (see _clear). Plain defaults, so checkpoints pickled before these
+    # fields existed still load (the class attribute stands in).
+    first_clear: EvidenceFrame | None = None
+    farthest_clear: EvidenceFrame | None = None
+    farthest_clear_move: float = -1.0
     plate: PlateTrack = field(default_factory=PlateTrack)
     plate_state: PlateState = field(default_factory=PlateState)
     started: bool = False
@@ -112,20 +136,40 @@ class TrackRecord:
         quality = _quality(obs.box, obs.score, frame.size, obs.plate_box is not None)
         if quality > self.best_quality:
             self.best, self.best_quality = evidence, quality
+        if _clear(obs.box, frame.size, settings):
+            self._observe_clear(evidence, settings)
         if self.first_inside is None:
             self.first_inside = evidence
             return
         gap = (frame.captured_at - self.first_inside.captured_at).total_seconds()
         if gap < settings.min_panorama_gap_s:
             return
-        (ax, ay), (bx, by) = _bottom_centre(self.first_inside.box_xyxy), _bottom_centre(obs.box)
-        move = math.hypot(bx - ax, by - ay)
+        move = _distance(self.first_inside.box_xyxy, obs.box)
         if move > self.farthest_move or self.farthest is None:
             self.farthest, self.farthest_move = evidence, move
 
-    def panoramas(self) -> list[EvidenceFrame]:
-        """Two views at different times, the second as far as the vehicle went from the first."""
-        return [e for e in (self.first_inside, self.farthest) if e is not None]
+    def _observe_clear(self, evidence: EvidenceFrame, settings: SightingSettings) -> None:
+        if self.first_clear is None:
+            self.first_clear = evidence
+            return
+        if (evidence.captured_at - self.first_clear.captured_at).total_seconds() < settings.min_panorama_gap_s:
+            return
+        move = _distance(self.first_clear.box_xyxy, evidence.box_xyxy)
+        if move > self.farthest_clear_move:
+            self.farthest_clear, self.farthest_clear_move = evidence, move
+
+    def panoramas(self, settings: SightingSettings | None = None) -> list[EvidenceFrame]:
+        """Two views at different times, the second as far as the vehicle went from the first.
+
+        With ``settings``, two clear views (whole vehicle, clear of the edges, large enough) are preferred, as long
+        as they show the movement whenever the first views do; otherwise the first in-zone views are kept.
+        """
+        first_views = [e for e in (self.first_inside, self.farthest) if e is not None]
+        if settings is None or self.first_clear is None or self.farthest_clear is None:
+            return first_views
+        box = self.first_clear.box_xyxy
+        clear_moved = self.farthest_clear_move >= settings.min_move * max(box[3] - box[1], 1.0)
+        return [self.first_clear, self.farthest_clear] if clear_moved or not self.moved(settings) else first_views
 
     def moved(self, settings: SightingSettings) -> bool:
         """Whether the panoramas show visible movement (bottom-centre shift of `min_move` box heights)."""
@@ -157,7 +201,7 @@ class TrackRecord:
             score=round(self.median_score(), 4),
             plate=self.plate_state,
             best=self.best,
-            panoramas=self.panoramas(),
+            panoramas=self.panoramas(settings),
             track=list(self.points),
             moved=self.moved(settings),
         )
@@ -171,3 +215,5 @@ class TrackRecord:
         self.best = self.best.without_image() if self.best else None
         self.first_inside = self.first_inside.without_image() if self.first_inside else None
         self.farthest = self.farthest.without_image() if self.farthest else None
+        self.first_clear = self.first_clear.without_image() if self.first_clear else None
+        self.farthest_clear = self.farthest_clear.without_image() if self.farthest_clear else None

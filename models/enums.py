@@ -70,3 +70,11 @@ class ActionTaken(enum.StrEnum):
     WARNING = "warning"
     PENALTY = "penalty"
     IMPOUND = "impound"
+
+
+class CameraHealthStatus(enum.StrEnum):
+    """Whether the workers can process a camera (docs/operations.md, quarantine)."""
+
+    OK = "ok"
+    QUARANTINED = "quarantined"  # set aside after a failure; no worker takes it before the retry time
+    RETRY_DUE = "retry_due"  # the retry time has passed; the next frame tells whether the camera works again

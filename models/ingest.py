@@ -41,6 +41,8 @@ class CameraState(Base):
     """A camera's tracking checkpoint, saved in the same transaction as the results of the frame it follows.
 
     ``lease_owner``/``lease_until`` give one worker at a time the camera, so its frames are tracked in order.
+    ``quarantined_until``/``quarantine_reason``/``failures`` set a camera that cannot be opened or processed aside:
+    no worker takes it before that time, and each failure in a row doubles the wait (docs/operations.md).
     """
 
     __tablename__ = "camera_states"
@@ -53,3 +55,6 @@ class CameraState(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(128), default=None)
     lease_until: Mapped[dt.datetime | None] = mapped_column(AwareDateTime(), default=None)
     updated_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime(), default=None)
+    quarantined_until: Mapped[dt.datetime | None] = mapped_column(AwareDateTime(), default=None)
+    quarantine_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

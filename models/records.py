@@ -128,6 +128,10 @@ class EvidenceFile(Base):
     content_type: Mapped[str] = mapped_column(String(64))
     captured_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime(), default=None)
     created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime())
+    # Panoramas only: the frame they are (its ingest frame id, or the pulled frame's reference) and the SHA-256 of
+    # the bytes the camera sent, so the chain from camera to evidence can be followed (docs/evidence.md).
+    source_frame: Mapped[str | None] = mapped_column(String(128), default=None)
+    source_sha256: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 class RecordEvent(Base):

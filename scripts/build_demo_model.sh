@@ -2,7 +2,7 @@
 # Rebuild the DEMO model and the demo footage from nothing: synthetic dataset, training from scratch,
 # evaluation on a held-out synthetic test split, ONNX export, demo clip with ground truth.
 # Seeded and offline. About 40-50 minutes on a 2-core CPU (the training dominates).
-# Needs a CJK font for the plates: apt-get install -y fonts-wqy-zenhei
+# The plates' CJK font arrives with the Python install (manimgx-fonts-cjk).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

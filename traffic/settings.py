@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     camera_lease_s: float = Field(default=30.0, gt=0, description="how long a worker holds a camera without news")
     camera_quiet_s: float = Field(default=20.0, gt=0, description="end open tracks after this long without frames")
     frame_max_attempts: int = Field(default=3, ge=1, description="tries before a frame is marked failed")
+    camera_retry_s: float = Field(default=30.0, gt=0, description="first wait before a quarantined camera is retried")
+    camera_retry_max_s: float = Field(default=1800.0, gt=0, description="longest wait between quarantine retries")
     queue_reconcile_s: float = Field(default=30.0, gt=0, description="Redis: re-announce frames queued this long")
 
     @field_validator("timezone")

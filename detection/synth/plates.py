@@ -2,7 +2,7 @@
 
 Two styles are drawn: the blue 7-character plate of ordinary vehicles (苏A·12345, white on blue) and the
 green 8-character new-energy plate (苏A·D12345, black on a white-to-green gradient). Characters come from a
-CJK TrueType font found on the system (Debian package ``fonts-wqy-zenhei`` or ``fonts-noto-cjk``).
+CJK font installed with the package (Noto Sans CJK, see detection/cjk_font.py), else one found on the system.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+
+from detection.cjk_font import bundled_cjk_font, open_cjk_face
 
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # I and O are never used on plates
@@ -52,6 +54,9 @@ class PlateSpec:
 
 def find_cjk_font() -> Path:
     """Return the path of an installed font that has Chinese glyphs, or raise FontNotFoundError."""
+    bundled = bundled_cjk_font()
+    if bundled is not None:
+        return bundled
     for candidate in _FONT_CANDIDATES:
         if Path(candidate).is_file():
             return Path(candidate)
@@ -64,7 +69,7 @@ def find_cjk_font() -> Path:
             if path.is_file():
                 return path
     raise FontNotFoundError(
-        "no CJK font found; install one, e.g. `apt-get install -y fonts-wqy-zenhei`"
+        "no CJK font found; reinstall the package with its dependency manimgx-fonts-cjk"
     )
 
 
@@ -93,9 +98,8 @@ def plate_aspect(style: str) -> float:
     return width / height
 
 
-@lru_cache(maxsize=8)
 def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(path, size)
+    return open_cjk_face(Path(path), size, weight="Bold")  # plate characters are bold
 
 
 @lru_cache(maxsize=512)

@@ -61,7 +61,7 @@ def ccpd_plated_car() -> Path:
 
 @pytest.fixture(scope="session")
 def cjk_font():
-    """The installed CJK font (Debian: fonts-wqy-zenhei) for synthetic plates."""
+    """The CJK font installed with the package (manimgx-fonts-cjk) for synthetic plates."""
     from detection.synth import plates
 
     try:

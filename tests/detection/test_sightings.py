@@ -178,6 +178,27 @@ def test_panoramas_are_at_different_times_and_show_movement():
     assert first.image is not None and final.best.image is not None
 
 
+def test_panoramas_prefer_frames_showing_the_whole_vehicle_clear_of_the_edges():
+    # A tricycle comes in cut by the top edge, drives down, and leaves cut by the bottom edge (issue 7: demo
+    # record 7 showed only the rider's head at the bottom). The panoramas are the clear views in between.
+    p = pipeline(min_frames=3, min_panorama_gap_s=0.2)
+    boxes = [(100, 0, 200, 60 + 40 * n) if n < 3 else (100, 40 * n - 80, 200, 40 * n + 20) for n in range(12)]
+    boxes[-1] = (100, 380, 200, 480)  # touching the bottom edge
+    final = run(p, [dets((*b, 0.8, "tricycle")) for b in boxes])[-1].sighting
+    first, second = final.panoramas
+    assert (first.frame_ref, second.frame_ref) == ("test#3", "test#10")  # not test#0 (cut) nor test#11 (cut)
+    for view in final.panoramas:
+        x1, y1, x2, y2 = view.box_xyxy
+        assert x1 >= SIZE[0] * 0.02 and y1 >= SIZE[1] * 0.02 and x2 <= SIZE[0] * 0.98 and y2 <= SIZE[1] * 0.98
+    assert final.moved
+
+
+def test_panoramas_fall_back_to_the_first_views_when_no_clear_pair_shows_the_movement():
+    p = pipeline(min_frames=3, panorama_min_height=0.5)  # nothing is ever large enough to be a clear view
+    final = run(p, [dets(moving(n, speed=8.0)) for n in range(10)])[-1].sighting
+    assert [v.frame_ref for v in final.panoramas] == ["test#0", "test#9"] and final.moved
+
+
 def test_a_stopped_vehicle_is_a_sighting_without_movement():
     p = pipeline(min_frames=3)
     final = run(p, [dets((100, 100, 220, 190, 0.8, "car")) for _ in range(8)])[-1].sighting

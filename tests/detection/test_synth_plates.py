@@ -71,7 +71,8 @@ def test_rendered_plates_read_back_with_ocr(cjk_font, spec):
 
 
 def test_missing_font_is_reported_with_the_package_to_install(monkeypatch):
+    monkeypatch.setattr(plates, "bundled_cjk_font", lambda: None)  # a broken install without the dependency
     monkeypatch.setattr(plates, "_FONT_CANDIDATES", ("/nonexistent/font.ttc",))
     monkeypatch.setattr(plates.shutil, "which", lambda name: None)
-    with pytest.raises(plates.FontNotFoundError, match="fonts-wqy-zenhei"):
+    with pytest.raises(plates.FontNotFoundError, match="manimgx-fonts-cjk"):
         find_cjk_font()

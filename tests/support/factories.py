@@ -5,6 +5,7 @@ Used until (and beside) the recorder: tests that need records do not have to run
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import uuid
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 import models
 from detection.types import EvidenceFrame, PlateState, Sighting, TrackPoint
 from tests.support.data import require
+from traffic.services.evidence import SourceFrame
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 JAKARTA_VIDEO = DATA / "video_jakarta_street_traffic" / "jakarta_street_traffic_20s.mp4"
@@ -171,6 +173,18 @@ def detection_sighting(camera_code: str, captured_at: dt.datetime, *, plated: bo
     )
 
 
-def frame_loader(frame: EvidenceFrame) -> np.ndarray:
-    """The ImageLoader for sightings built by ``detection_sighting``: frame refs name Jakarta frame numbers."""
-    return jakarta_frame(int(frame.frame_ref.split(":")[1]))
+class JakartaFrames:
+    """The frame store for sightings built by ``detection_sighting``: frame refs name Jakarta frame numbers, and
+    the bytes "the camera sent" are the frame's JPEG as the pushed frames of the tests are."""
+
+    def __call__(self, frame: EvidenceFrame) -> np.ndarray:
+        return jakarta_frame(int(frame.frame_ref.split(":")[1]))
+
+    def source(self, frame: EvidenceFrame) -> SourceFrame:
+        ok, buffer = cv2.imencode(".jpg", self(frame), [cv2.IMWRITE_JPEG_QUALITY, 85])
+        assert ok
+        data = buffer.tobytes()
+        return SourceFrame(frame.frame_ref, data, "image/jpeg", hashlib.sha256(data).hexdigest())
+
+
+frame_loader = JakartaFrames()

@@ -9,7 +9,7 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy import Engine, text
 from starlette.concurrency import run_in_threadpool
 
-from traffic.api import accounts, events, ingest, records, rules, sightings, webhooks
+from traffic.api import accounts, camera_health, events, ingest, records, rules, sightings, webhooks
 from traffic.api.auth import DEFAULT_CREDENTIAL_READERS
 from traffic.api.city import city_routers
 from traffic.api.deps import DbSession
@@ -50,6 +50,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, run_workers:
     for router in (records.router, sightings.router, events.router, webhooks.router):
         api.include_router(router)
     api.include_router(ingest.router)
+    api.include_router(camera_health.router)
     app.include_router(api)
 
     @app.get("/healthz", tags=["health"])

@@ -32,6 +32,14 @@ app.add_typer(users.app, name="users")
 app.command("worker")(worker.worker_command)
 
 
+def require_evidence_font(settings) -> None:
+    """Refuse to start without a font for evidence overlays, instead of failing at the first record."""
+    from traffic.services.evidence_font import find_cjk_font
+
+    with domain_errors():
+        echo(f"evidence font: {find_cjk_font(settings.cjk_font)}")
+
+
 @app.command("serve")
 def serve_command(
     host: str = typer.Option("127.0.0.1", help="address to listen on"),
@@ -44,6 +52,7 @@ def serve_command(
     from traffic.api.app import create_app
 
     settings = load_settings()
+    require_evidence_font(settings)
     engine = open_engine(settings)
     if migrate_first:
         migrate.upgrade(engine)
@@ -67,6 +76,7 @@ def demo_command(
     settings = load_settings()
     if settings.env == "production":
         fail("traffic demo refuses to run with TRAFFIC_ENV=production (it creates accounts with known names)")
+    require_evidence_font(settings)
     engine = open_engine(settings)
     migrate.upgrade(engine)
     with domain_errors():

@@ -1,7 +1,7 @@
 """Evidence packages: the files a court sees for one enforcement record, written once and sealed.
 
 Layout: ``<root>/YYYY/MM/DD/<record_no>/`` (local capture date) holding ``panorama-N.jpg`` (full frames at different
-times), ``vehicle.jpg``, ``plate.jpg`` (when a plate box is known), ``composite.jpg`` (for people: panoramas, crops
+times, stored as the very bytes the camera sent; ``.png`` when it sent a PNG), ``vehicle.jpg``, ``plate.jpg`` (when a plate box is known), ``composite.jpg`` (for people: panoramas, crops
 and an overlay band) and ``manifest.json``. See docs/evidence.md.
 """
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -31,8 +30,26 @@ from traffic.services.utc import as_utc, iso_utc, utc_now
 
 log = logging.getLogger(__name__)
 
-ImageLoader = Callable[[EvidenceFrame], np.ndarray]
-"""Returns the BGR image of an evidence frame whose image was dropped (e.g. read back from the ingest store)."""
+
+
+@dataclass(frozen=True)
+class SourceFrame:
+    """A frame as the camera sent it (pushed) or as the source gave it (pulled): what a panorama is stored as."""
+
+    frame_id: str
+    data: bytes
+    content_type: str
+    sha256: str  # recorded when the frame arrived; the stored panorama must hash to it
+
+
+class FrameStore(Protocol):
+    """Where the writer gets evidence frames: pixels for crops and the composite, bytes for the panoramas."""
+
+    def __call__(self, frame: EvidenceFrame) -> np.ndarray:
+        """The BGR image of an evidence frame whose image was dropped (e.g. read back from the ingest store)."""
+
+    def source(self, frame: EvidenceFrame) -> SourceFrame:
+        """The frame's bytes as they arrived, with their recorded SHA-256."""
 
 VEHICLE_TYPE_NAMES = {"e_tricycle": "电动三轮车", "fuel_tricycle": "燃油三轮车", "e_four_wheeler": "电动四轮车"}
 # Camera directions as configured in English, shown in Chinese on the overlay; other values are shown as written.
@@ -42,6 +59,7 @@ DIRECTION_NAMES = {
 }
 MAX_PANORAMAS = 4
 JPEG = "image/jpeg"
+EXTENSIONS = {JPEG: "jpg", "image/png": "png"}
 _SAFE_RECORD_NO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")
 _WEEKDAYS = "一二三四五六日"
 
@@ -82,6 +100,10 @@ class EvidenceWriter:
             font=settings.cjk_font,
         )
 
+    def check_font(self) -> Path:
+        """The font overlays will use; raises FontNotFound now, so a process refuses before its first frame."""
+        return find_cjk_font(self._font_override)
+
     @property
     def key_id(self) -> str:
         return manifest.key_id(self._key)
@@ -93,13 +115,13 @@ class EvidenceWriter:
         sighting: Sighting,
         camera: CameraLike,
         rule_name: str,
-        images: ImageLoader,
+        images: FrameStore,
     ) -> list[EvidenceFile]:
         """Write, hash and seal the package of a flushed record; flushes, never commits. Idempotent per record."""
         existing = self.files_of(session, record)
         if existing:
             return existing
-        font = find_cjk_font(self._font_override)  # before any file is written: no half package without a font
+        font = self.check_font()  # before any file is written: no half package without a font
         if record.id is None or not _SAFE_RECORD_NO.match(record.record_no or ""):
             raise InvalidInput(f"record {record.record_no!r} needs an id and a file-safe number before evidence")
         session.flush()  # the facts are read back from the rows, as verify will read them
@@ -108,10 +130,8 @@ class EvidenceWriter:
         panoramas = _distinct_panoramas(sighting)
         if len({f.captured_at for f in panoramas}) < 2:
             log.warning("record %s: fewer than two panoramas at different times", record.record_no)
-        written: list[_Written] = []
-        for number, frame in enumerate(panoramas, start=1):
-            image = _image_of(frame, images)
-            written.append(self._write(folder, f"panorama-{number}.jpg", "panorama", image, frame.captured_at))
+        written = [self._write_panorama(folder, number, frame, images)
+                   for number, frame in enumerate(panoramas, start=1)]
         best_image = _image_of(sighting.best, images)
         vehicle = crop(best_image, sighting.best.box_xyxy)
         written.append(self._write(folder, "vehicle.jpg", "vehicle", vehicle, sighting.best.captured_at))
@@ -140,6 +160,7 @@ class EvidenceWriter:
             EvidenceFile(
                 record_id=record.id, name=f.name, kind=f.kind, path=f.path, sha256=f.sha256, size=f.size,
                 content_type=f.content_type, captured_at=_parse_instant(f.captured_at), created_at=now,
+                source_frame=f.source_frame, source_sha256=f.source_sha256,
             )
             for f in files
         ]
@@ -174,14 +195,25 @@ class EvidenceWriter:
         file = self._publish(folder, name, kind, encode_jpeg(image), JPEG, captured_at)
         return _Written(file, image)
 
-    def _publish(self, folder: str, name: str, kind: str, data: bytes, content_type: str, captured_at
-                 ) -> manifest.ManifestFile:
+    def _write_panorama(self, folder: str, number: int, frame: EvidenceFrame, images: FrameStore) -> _Written:
+        """The frame stored as the bytes that arrived, never re-encoded, naming its source frame and upload hash."""
+        source = images.source(frame)
+        extension = EXTENSIONS.get(source.content_type)
+        if extension is None or sha256_hex(source.data) != source.sha256:
+            raise InvalidInput(f"frame {source.frame_id!r} is not a stored JPEG/PNG matching its upload SHA-256")
+        file = self._publish(folder, f"panorama-{number}.{extension}", "panorama", source.data, source.content_type,
+                             frame.captured_at, source_frame=source.frame_id, source_sha256=source.sha256)
+        return _Written(file, _image_of(frame, images))
+
+    def _publish(self, folder: str, name: str, kind: str, data: bytes, content_type: str, captured_at, *,
+                 source_frame: str | None = None, source_sha256: str | None = None) -> manifest.ManifestFile:
         relative = f"{folder}/{name}"
         if not write_once(self.root / relative, data):
             log.info("evidence %s was already written with the same bytes (retried job)", relative)
         return manifest.ManifestFile(
             name=name, kind=kind, path=relative, sha256=sha256_hex(data), size=len(data), content_type=content_type,
             captured_at=iso_utc(captured_at) if captured_at is not None else None,
+            source_frame=source_frame, source_sha256=source_sha256,
         )
 
     def _caption(self, number: int, frame: EvidenceFrame) -> str:
@@ -226,7 +258,7 @@ def _plate_frame(sighting: Sighting) -> EvidenceFrame | None:
     return None
 
 
-def _image_of(frame: EvidenceFrame, images: ImageLoader) -> np.ndarray:
+def _image_of(frame: EvidenceFrame, images: FrameStore) -> np.ndarray:
     image = frame.image if frame.image is not None else images(frame)
     if image is None or image.ndim != 3 or image.shape[2] != 3:
         raise InvalidInput(f"evidence frame {frame.frame_ref!r} has no BGR image")

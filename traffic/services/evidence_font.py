@@ -1,6 +1,7 @@
 """Find a font that can draw Chinese text on evidence images, or refuse clearly.
 
-An overlay drawn with a font lacking CJK glyphs shows empty boxes instead of the place and vehicle type, which
+The default is the Noto Sans CJK collection installed with the package (dependency ``manimgx-fonts-cjk``), so no
+system font is needed; $TRAFFIC_CJK_FONT or the ``cjk_font`` setting choose another file. An overlay drawn with a font lacking CJK glyphs shows empty boxes instead of the place and vehicle type, which
 makes the composite useless as evidence; so a missing font is an error, never a silent fallback.
 """
 from __future__ import annotations
@@ -11,12 +12,13 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from detection.cjk_font import bundled_cjk_font, open_cjk_face
 from traffic.errors import TrafficError
 
 FONT_ENV = "TRAFFIC_CJK_FONT"
-DEBIAN_PACKAGE = "fonts-wqy-zenhei"
+BUNDLED_DEPENDENCY = "manimgx-fonts-cjk"
 
-# Known locations, most likely first: Debian/Ubuntu packages, other Linux layouts, macOS, Windows.
+# Fallbacks when the bundled font is missing (a broken install), most likely first: Debian/Ubuntu packages, other Linux layouts, macOS, Windows.
 KNOWN_FONT_PATHS: tuple[str, ...] = (
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
@@ -41,7 +43,7 @@ class FontNotFound(TrafficError):
 
 
 def find_cjk_font(override: Path | str | None = None) -> Path:
-    """The path of a font that draws Chinese; ``override`` (or $TRAFFIC_CJK_FONT) wins over the known paths."""
+    """The path of a font that draws Chinese; ``override`` (or $TRAFFIC_CJK_FONT) wins over the bundled font."""
     chosen = override or os.environ.get(FONT_ENV) or None
     if chosen:
         path = Path(chosen)
@@ -50,13 +52,13 @@ def find_cjk_font(override: Path | str | None = None) -> Path:
         if not draws_cjk(path):
             raise FontNotFound(f"the font {path} has no Chinese glyphs; choose a CJK font such as WenQuanYi Zen Hei")
         return path
-    for candidate in KNOWN_FONT_PATHS:
-        path = Path(candidate)
+    bundled = bundled_cjk_font()
+    for path in ([bundled] if bundled else []) + [Path(candidate) for candidate in KNOWN_FONT_PATHS]:
         if path.is_file() and draws_cjk(path):
             return path
     raise FontNotFound(
-        "no font with Chinese glyphs found for evidence overlays; install one "
-        f"(Debian/Ubuntu: apt-get install -y {DEBIAN_PACKAGE}) or set {FONT_ENV} to a .ttf/.ttc/.otf file"
+        "未找到可绘制中文的字体，无法生成证据叠加文字 (no font with Chinese glyphs found for evidence overlays): "
+        f"reinstall the package with its dependency {BUNDLED_DEPENDENCY}, or set {FONT_ENV} to a .ttf/.ttc/.otf file"
     )
 
 
@@ -64,7 +66,7 @@ def find_cjk_font(override: Path | str | None = None) -> Path:
 def draws_cjk(path: Path) -> bool:
     """Whether the font has real glyphs for Chinese text (not the empty-box glyph it uses for missing ones)."""
     try:
-        font = ImageFont.truetype(str(path), 24)
+        font = load_font(path, 24)
     except OSError:
         return False
     missing = _glyph(font, "\u0378")  # an unassigned code point: drawn as the missing-glyph box
@@ -78,7 +80,6 @@ def _glyph(font: ImageFont.FreeTypeFont, char: str) -> bytes:
     return canvas.tobytes()
 
 
-@lru_cache(maxsize=32)
 def load_font(path: Path, size: int) -> ImageFont.FreeTypeFont:
-    """A loaded font at a pixel size (cached: fonts are megabytes)."""
-    return ImageFont.truetype(str(path), size)
+    """The Simplified Chinese face of a font at a pixel size (cached: fonts are megabytes)."""
+    return open_cjk_face(Path(path), size)

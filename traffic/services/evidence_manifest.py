@@ -56,6 +56,16 @@ class ManifestFile:
     size: int
     content_type: str
     captured_at: str | None
+    source_frame: str | None = None  # panoramas: the frame they are
+    source_sha256: str | None = None  # panoramas: the SHA-256 of the bytes the camera sent (equal to sha256)
+
+
+SOURCE_FIELDS = ("source_frame", "source_sha256")
+
+
+def file_entry(file: ManifestFile) -> dict[str, Any]:
+    """A file as the manifest lists it; source fields only where known, so packages sealed before them still verify."""
+    return {k: v for k, v in asdict(file).items() if v is not None or k not in SOURCE_FIELDS}
 
 
 def canonical_json(value: Any) -> bytes:
@@ -82,7 +92,7 @@ def _body(key: bytes, facts: RecordFacts, files: list[ManifestFile]) -> dict[str
         "format": FORMAT,
         "key_id": key_id(key),
         "record": asdict(facts),
-        "files": [asdict(f) for f in sorted(files, key=lambda f: f.name)],
+        "files": [file_entry(f) for f in sorted(files, key=lambda f: f.name)],
     }
 
 
@@ -143,4 +153,6 @@ def manifest_file_of(row: EvidenceFile) -> ManifestFile:
         size=row.size,
         content_type=row.content_type,
         captured_at=iso_utc(row.captured_at) if row.captured_at is not None else None,
+        source_frame=row.source_frame,
+        source_sha256=row.source_sha256,
     )

@@ -152,9 +152,9 @@ def _row_differences(sealed: dict[str, Any], rebuilt: dict[str, Any], record: En
         if current is None:
             found.append(f"database: the row of {entry['name']} was deleted")
             continue
-        for key in ("kind", "path", "sha256", "size", "content_type", "captured_at"):
-            if current[key] != entry[key]:
-                found.append(f"database: {key} of {entry['name']} is {current[key]!r}, sealed {entry[key]!r}")
+        for key in ("kind", "path", "sha256", "size", "content_type", "captured_at", *manifest.SOURCE_FIELDS):
+            if current.get(key) != entry.get(key):
+                found.append(f"database: {key} of {entry['name']} is {current.get(key)!r}, sealed {entry.get(key)!r}")
     found.extend(f"database: {name} was added after sealing" for name in now)
     return found
 

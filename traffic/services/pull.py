@@ -14,6 +14,9 @@ from detection.types import EvidenceFrame, Frame
 from models import EnforcementRecord
 from traffic.errors import Conflict, InvalidInput
 from traffic.services.cameras import load_camera
+from traffic.services.evidence import JPEG, SourceFrame
+from traffic.services.evidence_render import encode_jpeg
+from traffic.services.evidence_store import sha256_hex
 from traffic.services.recorder import Recorder
 from traffic.vision import VisionRuntime
 
@@ -34,10 +37,21 @@ def folder_digest(folder: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def in_memory_image(evidence: EvidenceFrame) -> np.ndarray:
-    if evidence.image is None:
-        raise InvalidInput(f"frame {evidence.frame_ref} has no image kept in memory")
-    return evidence.image
+class InMemoryFrames:
+    """The recorder's frame store for pulled sources: evidence frames keep their images in memory.
+
+    A pulled frame arrives decoded (a video has no per-frame file), so its panorama bytes are the frame as read,
+    encoded once as JPEG; that encoding is deterministic, so the recorded SHA-256 is that of the stored file.
+    """
+
+    def __call__(self, evidence: EvidenceFrame) -> np.ndarray:
+        if evidence.image is None:
+            raise InvalidInput(f"frame {evidence.frame_ref} has no image kept in memory")
+        return evidence.image
+
+    def source(self, evidence: EvidenceFrame) -> SourceFrame:
+        data = encode_jpeg(self(evidence))
+        return SourceFrame(evidence.frame_ref, data, JPEG, sha256_hex(data))
 
 
 @dataclass
@@ -78,7 +92,7 @@ def ingest_frames(
             if result.events:
                 rows = recorder.apply(
                     session, camera, result.events, source=source, track_prefix=track_prefix, frame_pk=None,
-                    images=in_memory_image,
+                    images=InMemoryFrames(),
                 )
                 report.sightings.update(r.id for r in rows)
             if report.frames % commit_every == 0:

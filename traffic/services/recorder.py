@@ -7,25 +7,24 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-import numpy as np
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from detection.types import EvidenceFrame, SightingEvent
+from detection.types import SightingEvent
 from detection.types import Sighting as VisionSighting
 from models import EnforcementRecord, RecordSequence, RestrictionRule, Sighting, TimeSlot, frame_sightings
 from traffic.rules.engine import Decision
 from traffic.services.cameras import CameraRef
+from traffic.services.evidence import FrameStore
 from traffic.services.rulebook import Rulebook, load_rulebook
 
-ImageLoader = Callable[[EvidenceFrame], np.ndarray]
 PLATED = {"plated": True, "unplated": False, "unknown": None}
 
 
 class EvidenceWriterLike(Protocol):
     def write_package(self, session: Session, record: EnforcementRecord, sighting: VisionSighting,
-                      camera: CameraRef, rule_name: str, images: ImageLoader) -> list: ...
+                      camera: CameraRef, rule_name: str, images: FrameStore) -> list: ...
 
 
 class EventSink(Protocol):
@@ -89,7 +88,7 @@ class Recorder:
         source: str,
         track_prefix: str,
         frame_pk: int | None,
-        images: ImageLoader,
+        images: FrameStore,
     ) -> list[Sighting]:
         touched: dict[int, Sighting] = {}
         for event in events:
@@ -139,7 +138,7 @@ class Recorder:
         return row
 
     def _maybe_record(
-        self, session: Session, camera: CameraRef, row: Sighting, vision: VisionSighting, images: ImageLoader
+        self, session: Session, camera: CameraRef, row: Sighting, vision: VisionSighting, images: FrameStore
     ) -> EnforcementRecord | None:
         if session.scalar(select(EnforcementRecord.id).where(EnforcementRecord.sighting_id == row.id)) is not None:
             return None  # one vehicle pass, one record: a replayed end changes nothing
@@ -162,7 +161,7 @@ class Recorder:
         vision: VisionSighting,
         decision: Decision,
         rulebook: Rulebook,
-        images: ImageLoader,
+        images: FrameStore,
     ) -> EnforcementRecord:
         rule = session.scalar(select(RestrictionRule).where(RestrictionRule.code == decision.rule))
         slot_id = session.scalar(select(TimeSlot.id).where(TimeSlot.code == decision.time_slot))

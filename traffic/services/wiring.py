@@ -18,9 +18,11 @@ def build_recorder(
     if session_factory is not None:
         with session_factory() as session:
             timezone = city_timezone(session, settings.timezone)
+    writer = EvidenceWriter.from_settings(settings, timezone=timezone)
+    writer.check_font()  # a missing font stops the process before its first frame, not halfway through the video
     return Recorder(
         RulebookCache(settings.timezone),
-        EvidenceWriter.from_settings(settings, timezone=timezone),
+        writer,
         events.emit,
         model_version=model_version,
         review_days=settings.review_days,

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from detection.types import EvidenceFrame
 from models import CameraState, IngestFrame
+from traffic.services.evidence import SourceFrame
 from traffic.services.ingest import DONE, FAILED, PROCESSING, QUEUED
 
 WAITING = (QUEUED, PROCESSING)  # a frame left `processing` by a dead worker is waiting again
@@ -28,21 +29,25 @@ class WaitingFrame:
     error: str | None
 
 
-def _held(now: dt.datetime):
-    """The frame's camera is leased by a worker right now."""
-    return exists().where(
-        CameraState.camera_id == IngestFrame.camera_id,
-        CameraState.lease_owner.is_not(None),
-        CameraState.lease_until >= now,
-    )
+def _held(now: dt.datetime, *, leased: bool = True):
+    """The frame's camera is quarantined right now (docs/operations.md) or, with ``leased``, held by a worker."""
+    condition = CameraState.quarantined_until > now
+    if leased:
+        condition = condition | (CameraState.lease_owner.is_not(None) & (CameraState.lease_until >= now))
+    return exists().where(CameraState.camera_id == IngestFrame.camera_id, condition)
 
 
-def cameras_with_waiting_frames(session: Session, limit: int = 100, free_at: dt.datetime | None = None) -> list[int]:
-    """Cameras with waiting frames, the longest-waiting first; with ``free_at``, only those no worker holds then."""
+def cameras_with_waiting_frames(session: Session, limit: int = 100, free_at: dt.datetime | None = None,
+                                workable_at: dt.datetime | None = None) -> list[int]:
+    """Cameras with waiting frames, the longest-waiting first; with ``free_at``, only those no worker holds then
+    and none quarantined (the queue skips a broken camera instead of putting it first again); with
+    ``workable_at``, only those not quarantined then (held ones count: their frames will be done)."""
     oldest = func.min(IngestFrame.received_at)
     query = select(IngestFrame.camera_id).where(IngestFrame.status.in_(WAITING))
     if free_at is not None:
         query = query.where(~_held(free_at))
+    if workable_at is not None:
+        query = query.where(~_held(workable_at, leased=False))
     rows = session.execute(query.group_by(IngestFrame.camera_id).order_by(oldest).limit(limit))
     return list(rows.scalars())
 
@@ -68,6 +73,12 @@ def waiting_frames(session: Session, camera_id: int, limit: int) -> list[Waiting
         .limit(limit)
     )
     return [WaitingFrame(*row) for row in rows]
+
+
+def quarantined_until(session: Session, camera_id: int, now: dt.datetime) -> dt.datetime | None:
+    """When the camera's quarantine ends, if it is quarantined at ``now``."""
+    until = session.scalar(select(CameraState.quarantined_until).where(CameraState.camera_id == camera_id))
+    return until if until is not None and until > now else None
 
 
 def has_waiting_frames(session: Session, camera_id: int) -> bool:
@@ -119,7 +130,8 @@ def decode_image(data: bytes | None) -> np.ndarray | None:
 
 
 class StoredFrameImages:
-    """The recorder's image loader for pushed frames: evidence frames are read back from the database by id."""
+    """The recorder's frame store for pushed frames: evidence frames are read back from the database by id, and
+    panoramas are the bytes the camera sent."""
 
     def __init__(self, session: Session, current: tuple[str, np.ndarray] | None = None) -> None:
         self.session = session
@@ -137,3 +149,12 @@ class StoredFrameImages:
             self.cache[evidence.frame_ref] = image
         return image
 
+
+    def source(self, evidence: EvidenceFrame) -> SourceFrame:
+        row = self.session.execute(
+            select(IngestFrame.image, IngestFrame.content_type, IngestFrame.sha256)
+            .where(IngestFrame.frame_id == evidence.frame_ref)
+        ).first()
+        if row is None or not row.image:
+            raise LookupError(f"evidence frame {evidence.frame_ref!r} is not stored")
+        return SourceFrame(evidence.frame_ref, row.image, row.content_type, row.sha256)

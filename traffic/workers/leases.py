@@ -39,7 +39,8 @@ class CameraLeases:
         self.lease = dt.timedelta(seconds=lease_s)
 
     def acquire(self, camera_id: int, now: dt.datetime) -> str | None:
-        """A fresh token if this worker now holds the camera, None when another worker's lease is still valid."""
+        """A fresh token if this worker now holds the camera; None when another worker's lease is still valid or the
+        camera is quarantined until after ``now``."""
         token = f"{self.worker_id}/{uuid.uuid4().hex[:12]}"
         with transaction(self.session_factory) as session:
             ensure_state_row(session, camera_id)
@@ -48,6 +49,7 @@ class CameraLeases:
                 .where(
                     CameraState.camera_id == camera_id,
                     or_(CameraState.lease_owner.is_(None), CameraState.lease_until < now),
+                    or_(CameraState.quarantined_until.is_(None), CameraState.quarantined_until <= now),
                 )
                 .values(lease_owner=token, lease_until=now + self.lease)
             ).rowcount

@@ -23,6 +23,7 @@ from traffic.services.cameras import CameraRef, load_camera_by_id
 from traffic.settings import Settings
 from traffic.workers import frames as queue
 from traffic.workers.leases import CameraLeases, LeaseLost
+from traffic.workers.quarantine import LIFTED, describe, quarantine_values
 
 log = logging.getLogger(__name__)
 SOURCE = "push"
@@ -88,7 +89,8 @@ class CameraProcessor:
         self.quiet = dt.timedelta(seconds=settings.camera_quiet_s)
 
     def drain(self, camera_id: int) -> int | None:
-        """Process the camera's waiting frames; the number handled, or None when another worker holds the camera."""
+        """Process the camera's waiting frames; the number handled, or None when another worker holds the camera
+        (or it is quarantined). A camera that cannot be opened or processed is quarantined, never raised out."""
         token = self.leases.acquire(camera_id, self.clock())
         if token is None:
             return None
@@ -102,10 +104,16 @@ class CameraProcessor:
                     return handled
                 for frame in batch:
                     handled += 1
-                    if not self._handle(run, frame):
-                        return handled  # a passing failure: give the camera back, retry from the checkpoint later
+                    failure = self._handle(run, frame)
+                    if failure is not None:  # retried from the checkpoint after a back-off; the others go on
+                        self._quarantine(camera_id, token, failure)
+                        return handled
         except LeaseLost as exc:
             log.warning("%s", exc)
+            return handled
+        except Exception as exc:  # noqa: BLE001 - one broken camera must not stop the others
+            log.exception("camera #%s cannot be opened or processed", camera_id)
+            self._quarantine(camera_id, token, describe(exc))
             return handled
         finally:
             self.leases.release(camera_id, token)
@@ -138,9 +146,23 @@ class CameraProcessor:
                 ended += 1
             except LeaseLost as exc:
                 log.warning("%s", exc)
+            except Exception as exc:  # noqa: BLE001 - one broken camera must not stop the others
+                log.exception("camera #%s cannot be opened to end its tracks", camera_id)
+                self._quarantine(camera_id, token, describe(exc))
             finally:
                 self.leases.release(camera_id, token)
         return ended
+
+    def _quarantine(self, camera_id: int, token: str, reason: str) -> None:
+        """Set the camera aside under its lease; if the lease is gone, whoever holds the camera decides."""
+        now = self.clock()
+        try:
+            with transaction(self.session_factory) as session:
+                values = quarantine_values(session, camera_id, reason, now,
+                                           first_s=self.settings.camera_retry_s, max_s=self.settings.camera_retry_max_s)
+                self.leases.fence(session, camera_id, token, now, **values)
+        except LeaseLost as lost:
+            log.warning("%s", lost)
 
     def _open(self, camera_id: int, token: str) -> CameraRun:
         with self.session_factory() as session:
@@ -175,40 +197,40 @@ class CameraProcessor:
             queue.mark_failed(session, frame.pk, reason, now)
         log.warning("camera %s frame %s failed: %s", run.camera.code, frame.frame_id, reason)
 
-    def _handle(self, run: CameraRun, frame: queue.WaitingFrame) -> bool:
-        """Process one frame; False when it hit a passing failure and the camera should be retried later."""
+    def _handle(self, run: CameraRun, frame: queue.WaitingFrame) -> str | None:
+        """Process one frame (or fail it for good); the reason when it hit a failure worth retrying later."""
         limit = self.settings.frame_max_attempts
         if frame.attempts >= limit:
             last = frame.error or "the worker stopped while processing it"
             self._fail(run, frame, f"gave up after {frame.attempts} attempts; last: {last}")
-            return True
+            return None
         if run.last_captured_at is not None and frame.captured_at < run.last_captured_at:
             self._fail(run, frame, f"late: captured at {frame.captured_at.isoformat()}, after frames captured up "
                                    f"to {run.last_captured_at.isoformat()} were processed")
-            return True
+            return None
         with transaction(self.session_factory) as session:
             self.leases.fence(session, run.camera.id, run.token, self.clock())
             data = queue.start_attempt(session, frame.pk)
         image = queue.decode_image(data)
         if image is None:
             self._fail(run, frame, "the image cannot be decoded")
-            return True
+            return None
         try:
             self._process(run, frame, image)
-            return True
+            return None
         except LeaseLost:
             raise
         except Exception as exc:  # noqa: BLE001 - any failure of one frame must not stop the worker
             log.exception("camera %s frame %s: processing failed", run.camera.code, frame.frame_id)
-            reason = f"{type(exc).__name__}: {exc}"
+            reason = describe(exc)
             self._reopen(run)  # the live pipeline saw the frame; the checkpoint did not
             if frame.attempts + 1 >= limit:
                 self._fail(run, frame, f"gave up after {frame.attempts + 1} attempts; last: {reason}")
-                return True
+                return None
             with transaction(self.session_factory) as session:
                 self.leases.fence(session, run.camera.id, run.token, self.clock())
                 queue.mark_retry(session, frame.pk, reason)
-            return False
+            return reason
 
     def _process(self, run: CameraRun, frame: queue.WaitingFrame, image) -> None:
         # The model runs before the transaction opens: on SQLite a transaction holds the write lock, and pushed
@@ -234,6 +256,6 @@ class CameraProcessor:
             queue.mark_done(session, frame.pk, now)
             self.leases.fence(
                 session, run.camera.id, run.token, now, state=run.pipeline.checkpoint(), epoch=run.epoch,
-                last_captured_at=frame.captured_at, last_frame_id=frame.frame_id, updated_at=now,
+                last_captured_at=frame.captured_at, last_frame_id=frame.frame_id, updated_at=now, **LIFTED,
             )
         run.last_captured_at = frame.captured_at

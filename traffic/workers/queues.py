@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Callable
 from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -38,8 +39,13 @@ class WorkSource(Protocol):
 class DatabaseQueue:
     """The embedded queue: waiting frames are found by querying the database; announcements wake local workers."""
 
-    def __init__(self, session_factory: sessionmaker[Session] | None = None) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session] | None = None,
+        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc),
+    ) -> None:
         self.session_factory = session_factory
+        self.clock = clock  # leases and quarantines are compared with it
         self._wake = threading.Event()
 
     def announce(self, frame_id: str, camera_id: int) -> None:
@@ -54,10 +60,10 @@ class DatabaseQueue:
         return self._query()
 
     def _query(self) -> list[int]:
-        # Cameras another worker holds are left out: trying them again and again would only spin.
+        # Cameras another worker holds, and quarantined ones, are left out: trying them again would only spin.
         assert self.session_factory is not None, "a worker's queue needs a session factory"
         with self.session_factory() as session:
-            return cameras_with_waiting_frames(session, free_at=dt.datetime.now(dt.timezone.utc))
+            return cameras_with_waiting_frames(session, free_at=self.clock())
 
     def settle(self, camera_id: int, drained: bool) -> None:
         return None

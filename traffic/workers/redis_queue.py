@@ -17,7 +17,7 @@ import redis
 from sqlalchemy.orm import Session, sessionmaker
 
 from traffic.settings import Settings
-from traffic.workers.frames import settled_frame_ids, stale_cameras
+from traffic.workers.frames import quarantined_until, settled_frame_ids, stale_cameras
 
 log = logging.getLogger(__name__)
 STREAM_MAXLEN = 1_000_000  # a bound for when no worker runs at all; trimmed frames are re-announced later
@@ -97,12 +97,16 @@ class RedisStreamQueue:
         messages = self.pending.pop(camera_id, [])
         if not messages:
             return
+        now = dt.datetime.now(dt.timezone.utc)
         with self.session_factory() as session:
             settled = settled_frame_ids(session, [m.frame_id for m in messages])
+            until = quarantined_until(session, camera_id, now)
         finished = [m.id for m in messages if m.frame_id in settled]
         if finished:
             self._ack(finished)
-        retry_at = self.monotonic() + self.settings.worker_poll_s
+        # A quarantined camera's messages wait for its retry time instead of being tried again every poll.
+        wait = max(self.settings.worker_poll_s, (until - now).total_seconds() if until else 0.0)
+        retry_at = self.monotonic() + wait
         self.deferred.extend((retry_at, m) for m in messages if m.frame_id not in settled)
 
     def maintain(self) -> None:

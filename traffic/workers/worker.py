@@ -115,5 +115,6 @@ class Worker:
         return handled > 0
 
     def _frames_wait(self) -> bool:
+        """Frames wait that some worker will do; a quarantined camera's frames wait for its retry, not for us."""
         with self.processor.session_factory() as session:
-            return bool(cameras_with_waiting_frames(session, limit=1))
+            return bool(cameras_with_waiting_frames(session, limit=1, workable_at=self.processor.clock()))

@@ -66,6 +66,7 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("GET", f"{API}/webhooks/{{webhook_id}}"): Call(ADMIN),
     ("GET", f"{API}/webhooks/{{webhook_id}}/deliveries"): Call(ADMIN),
     ("DELETE", f"{API}/webhooks/{{webhook_id}}"): Call(ADMIN),
+    ("GET", f"{API}/cameras/{{code}}/health"): Call(USERS),
     ("POST", f"{API}/ingest/frames"): Call(CAMERA_KEY, json={}),
     ("GET", f"{API}/ingest/frames/{{frame_id}}"): Call(CAMERA_KEY),
 }
@@ -104,7 +105,7 @@ def world(session) -> dict[str, Any]:
     users = {role.value: make_user(session, role, [] if role == Role.ADMIN else ["DM"]) for role in Role}
     return {
         "params": {"record_ref": str(record.id), "name": "composite.jpg", "key": "NOPE", "webhook_id": "999999",
-                   "frame_id": "no-such-frame"},
+                   "frame_id": "no-such-frame", "code": city.camera.code},
         "camera_key": issue_key(session, city.camera.code),
         "users": users,
     }

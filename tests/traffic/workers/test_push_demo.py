@@ -2,10 +2,12 @@
 
 What a user of the demo relies on: each vehicle that passes gives one sighting of the right type, and exactly the
 restricted ones become records (07:58 on a Monday after the grace period, on 人民路: every tricycle by R-TRI-PEAK,
-unplated four-wheelers by R-D1-UNPLATED-4W; plated four-wheelers, cars, two-wheelers and parked vehicles none).
+unplated four-wheelers by R-D1-UNPLATED-4W; plated four-wheelers, cars, two-wheelers and parked vehicles none), and
+each record's panoramas are the frames the camera sent, byte for byte, named in its manifest.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 
@@ -45,6 +47,7 @@ def test_demo_footage_pushed_over_http_gives_the_expected_sightings_and_records(
     apply_config(session, load_city_file(DEMO_DIR / "city.yaml")[0])
     key = issue_key(session, "CAM-001")
     session.commit()
+    sent: dict[str, str] = {}  # frame id -> SHA-256 of the bytes the camera sent
     for snapshot in demo_snapshots():
         response = client.post(
             FRAMES_URL,
@@ -53,6 +56,7 @@ def test_demo_footage_pushed_over_http_gives_the_expected_sightings_and_records(
             headers={"X-Camera-Key": key},
         )
         assert response.status_code == 202, response.text
+        sent[response.json()["frame_id"]] = hashlib.sha256(snapshot.jpeg).hexdigest()
 
     worker = Worker.build(settings, session_factory, VisionStack.from_settings(settings, session_factory),
                           source=DatabaseQueue(session_factory))
@@ -73,3 +77,19 @@ def test_demo_footage_pushed_over_http_gives_the_expected_sightings_and_records(
     assert all(r.record_no.startswith("20230703-S-RM-01-") for r in records)
     evidence = worker.processor.recorder.evidence
     assert all(evidence.verify(session, r).intact for r in records)
+    stored = dict(session.execute(select(IngestFrame.frame_id, IngestFrame.sha256)).all())
+    for record in records:
+        _assert_panoramas_are_the_sent_frames(evidence, session, record, sent, stored)
+
+
+def _assert_panoramas_are_the_sent_frames(evidence, session, record, sent: dict[str, str], stored: dict[str, str]):
+    """The manifest names each panorama's source frame; the panorama is that frame's bytes as the camera sent them."""
+    rows = {row.name: row for row in evidence.files_of(session, record)}
+    manifest = json.loads(evidence.path_of(rows["manifest.json"]).read_bytes())
+    panoramas = [entry for entry in manifest["files"] if entry["kind"] == "panorama"]
+    assert len(panoramas) >= 2, record.record_no
+    for entry in panoramas:
+        frame_id = entry["source_frame"]
+        on_disk = hashlib.sha256(evidence.path_of(rows[entry["name"]]).read_bytes()).hexdigest()
+        assert on_disk == entry["sha256"] == entry["source_sha256"] == stored[frame_id] == sent[frame_id], (
+            f"{record.record_no} {entry['name']}")

@@ -51,7 +51,8 @@ def _report(session, frame_id: str):
 
 def _worker(session_factory, settings, vision=None, recorder=None, clock=None, worker_id="w1") -> Worker:
     stack = VisionStack(vision or FakeVision(), recorder or FakeRecorder())
-    worker = Worker.build(settings, session_factory, stack, source=DatabaseQueue(session_factory), worker_id=worker_id)
+    queue = DatabaseQueue(session_factory, clock) if clock is not None else DatabaseQueue(session_factory)
+    worker = Worker.build(settings, session_factory, stack, source=queue, worker_id=worker_id)
     if clock is not None:
         worker.processor.clock = clock
     return worker
@@ -116,7 +117,15 @@ def test_a_frame_that_keeps_failing_is_given_up_after_the_attempt_limit(session,
                                                                        fast_settings) -> None:
     for name, second in [("f0", 0), ("poison", 1), ("f2", 2)]:
         _push(session, camera_key, name, second)
-    _worker(session_factory, fast_settings, vision=FakeVision(failing={"poison"})).run(until_idle=True)
+    clock = Clock()
+    worker = _worker(session_factory, fast_settings, vision=FakeVision(failing={"poison"}), clock=clock)
+    worker.run(until_idle=True)
+    session.expire_all()
+    state = session.scalar(select(CameraState))  # retried after a back-off, not at once
+    assert state.quarantine_reason == "RuntimeError: cannot process poison" and state.quarantined_until > clock.now
+    for _ in range(fast_settings.frame_max_attempts - 1):
+        clock.advance(fast_settings.camera_retry_max_s)
+        worker.run(until_idle=True)
     session.expire_all()
     report = _report(session, "poison")
     assert report.status == "failed" and report.attempts == fast_settings.frame_max_attempts
