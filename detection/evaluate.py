@@ -47,7 +47,7 @@ class Truth:
 
 
 def load_truth(path: str | Path) -> Truth:
-    """Read the demo clip's ground-truth JSON (see detection/synth/video.py for the format)."""
+    """Read the demo clip's ground-truth JSON (see tools/synth/video.py for the format)."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     vehicles = []
     for v in data["vehicles"]:

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from tests.support.data import unavailable
 from tests.support.databases import fresh_database, selected_backends
 from traffic import migrate
 from traffic.api.app import create_app
@@ -74,3 +75,14 @@ def app(settings: Settings, migrated_engine: Engine, session_factory):
 def client(app) -> Iterator[TestClient]:
     with TestClient(app) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def cjk_font():
+    """The installed CJK font (Debian: fonts-wqy-zenhei) for synthetic plates."""
+    from tools.synth import plates
+
+    try:
+        return plates.find_cjk_font()
+    except plates.FontNotFoundError as error:
+        unavailable(str(error))

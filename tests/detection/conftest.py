@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.data import SHARED_DATA, require, unavailable
+from tests.support.data import SHARED_DATA, require
 
 DATA = SHARED_DATA
 JAKARTA_VIDEO = DATA / "video_jakarta_street_traffic" / "jakarta_street_traffic_20s.mp4"
@@ -57,14 +57,3 @@ def ccpd_plated_car() -> Path:
     path = DATA / "images_ccpd_official_samples" / "with_plate" / "demo3.jpg"
     require(path)
     return path
-
-
-@pytest.fixture(scope="session")
-def cjk_font():
-    """The installed CJK font (Debian: fonts-wqy-zenhei) for synthetic plates."""
-    from detection.synth import plates
-
-    try:
-        return plates.find_cjk_font()
-    except plates.FontNotFoundError as error:
-        unavailable(str(error))

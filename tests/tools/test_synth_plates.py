@@ -7,8 +7,8 @@ import re
 import numpy as np
 import pytest
 
-from detection.synth import plates
-from detection.synth.plates import BLUE, GREEN, PROVINCES, PlateSpec, find_cjk_font, random_plate, render_plate
+from tools.synth import plates
+from tools.synth.plates import BLUE, GREEN, PROVINCES, PlateSpec, find_cjk_font, random_plate, render_plate
 
 _ALNUM = "[A-HJ-NP-Z0-9]"
 BLUE_GRAMMAR = re.compile(f"^[{PROVINCES}][A-HJ-NP-Z]{_ALNUM}{{5}}$")
