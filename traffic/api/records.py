@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from traffic.api.deps import DbSession
 from traffic.api.filters import list_filters
+from traffic.digests import sha256_hex
 from traffic.errors import NotFound, TrafficError
 from traffic.schemas.records import (
     EvidenceFileOut,
@@ -18,7 +19,6 @@ from traffic.schemas.records import (
     VerifyOut,
 )
 from traffic.services.evidence import EvidenceWriter
-from traffic.services.evidence_store import sha256_hex
 from traffic.services.listing import ListFilters, find_record, list_records, record_codes, record_item
 from traffic.services.utc import as_utc
 

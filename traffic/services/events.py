@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import EnforcementRecord, RecordEvent, WebhookDelivery, WebhookSubscription
-from traffic.services.utc import as_utc, iso_utc, utc_now
+from traffic.services.utc import as_utc, iso_utc, parse_iso_utc, utc_now
 
 RECORD_CREATED = "record.created"
 RECORD_STATUS_CHANGED = "record.status_changed"
@@ -89,12 +89,11 @@ class OutboxCursor:
         for event in events:
             if event["id"] <= self.position:
                 continue
-            if event["id"] != self.position + 1 and self._clock() - _instant(event["created_at"]) < self._gap_timeout:
+            waited = self._clock() - parse_iso_utc(event["created_at"])
+            if event["id"] != self.position + 1 and waited < self._gap_timeout:
                 break
             ready.append(event)
             self.position = event["id"]
         return ready
 
 
-def _instant(text: str) -> dt.datetime:
-    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)

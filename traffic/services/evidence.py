@@ -21,13 +21,14 @@ from sqlalchemy.orm import Session
 
 from detection.types import EvidenceFrame, Sighting
 from models import EnforcementRecord, EvidenceFile
+from traffic.digests import sha256_hex
 from traffic.errors import InvalidInput
 from traffic.services import evidence_manifest as manifest
 from traffic.services.evidence_font import find_cjk_font
 from traffic.services.evidence_render import Panel, crop, encode_jpeg, render_composite
-from traffic.services.evidence_store import sha256_hex, write_once
+from traffic.services.evidence_store import write_once
 from traffic.services.evidence_verify import VerifyReport, verify_package
-from traffic.services.utc import as_utc, iso_utc, utc_now
+from traffic.services.utc import as_utc, iso_utc, parse_iso_utc, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +140,8 @@ class EvidenceWriter:
         rows = [
             EvidenceFile(
                 record_id=record.id, name=f.name, kind=f.kind, path=f.path, sha256=f.sha256, size=f.size,
-                content_type=f.content_type, captured_at=_parse_instant(f.captured_at), created_at=now,
+                content_type=f.content_type, created_at=now,
+                captured_at=None if f.captured_at is None else parse_iso_utc(f.captured_at),
             )
             for f in files
         ]
@@ -239,7 +241,3 @@ def _plate_words(record: EnforcementRecord) -> str:
     if record.plate_state == "unplated":
         return "无牌"
     return "未确定"
-
-
-def _parse_instant(text: str | None) -> dt.datetime | None:
-    return None if text is None else dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import EnforcementRecord, EvidenceFile
+from traffic.digests import file_sha256
 from traffic.services import evidence_manifest as manifest
-from traffic.services.evidence_store import sha256_of_file
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ def _check_file(root: Path, name: str, kind: str, sha256: str, relative: str) ->
     path = _inside(root, relative)
     if path is None or not path.is_file():
         return FileCheck(name, kind, "missing", sha256, None)
-    actual = sha256_of_file(path)
+    actual = file_sha256(path)
     return FileCheck(name, kind, "ok" if actual == sha256 else "altered", sha256, actual)
 
 

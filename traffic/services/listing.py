@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, aliased
 
 from models import Camera, District, EnforcementRecord, RestrictionRule, RoadSegment, Sighting, TimeSlot
 from traffic.errors import InvalidInput, NotFound
-from traffic.services.utc import as_utc, iso_utc
+from traffic.services.utc import as_utc, iso_utc, parse_iso_utc
 
 MAX_LIMIT = 500
 
@@ -54,7 +54,7 @@ def decode_cursor(kind: str, cursor: str) -> tuple[dt.datetime, int]:
         data = json.loads(raw)
         if data["k"] != kind or not isinstance(data["i"], int):
             raise ValueError(kind)
-        at = dt.datetime.strptime(data["t"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+        at = parse_iso_utc(data["t"])
     except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
         raise InvalidInput("cursor is not one this listing issued") from exc
     return at, data["i"]

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from detection.types import EvidenceFrame, Frame
 from models import EnforcementRecord
+from traffic.db import transaction
+from traffic.digests import file_sha256
 from traffic.errors import Conflict, InvalidInput
 from traffic.services.cameras import load_camera
 from traffic.services.recorder import Recorder
@@ -20,11 +22,7 @@ from traffic.vision import VisionRuntime
 
 def file_digest(path: Path) -> str:
     """Identify a file by content, so ingesting the same file twice yields the same track keys (no duplicates)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()[:16]
+    return file_sha256(path)[:16]
 
 
 def folder_digest(folder: Path) -> str:
@@ -70,8 +68,7 @@ def ingest_frames(
         raise Conflict(f"camera {camera_code} is disabled")
     pipeline = runtime.pipeline_for(camera, inertia=inertia)
     report = PullReport()
-    session = session_factory()
-    try:
+    with transaction(session_factory) as session:
         before = session.scalar(select(func.count()).select_from(EnforcementRecord)) or 0
         for result in pipeline.run(frames):
             report.frames += 1
@@ -85,11 +82,5 @@ def ingest_frames(
                 session.commit()
             if on_frame is not None:
                 on_frame()
-        session.commit()
         report.records = (session.scalar(select(func.count()).select_from(EnforcementRecord)) or 0) - before
-        return report
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+    return report

@@ -9,12 +9,12 @@ from typing import Protocol
 
 import numpy as np
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from detection.types import EvidenceFrame, SightingEvent
 from detection.types import Sighting as VisionSighting
 from models import EnforcementRecord, RecordSequence, RestrictionRule, Sighting, TimeSlot, frame_sightings
+from traffic.db import dialect_insert
 from traffic.rules.engine import Decision
 from traffic.services.cameras import CameraRef
 from traffic.services.rulebook import Rulebook, load_rulebook
@@ -51,8 +51,7 @@ class RulebookCache:
 
 def next_record_number(session: Session, day: dt.date, segment_id: int) -> int:
     """Take the next sequence number of (day, segment) atomically, on SQLite and PostgreSQL alike."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(RecordSequence).values(day=day, segment_id=segment_id, last=1)
+    stmt = dialect_insert(session, RecordSequence).values(day=day, segment_id=segment_id, last=1)
     stmt = stmt.on_conflict_do_update(
         index_elements=[RecordSequence.day, RecordSequence.segment_id],
         set_={"last": RecordSequence.last + 1},
