@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
+from models.enums import SightingSource
 from traffic.cli.common import domain_errors, echo, fail, load_settings, open_engine
 
 app = typer.Typer(help="Pull frames from a video file, an image folder or a stream through the pipeline.")
@@ -59,7 +60,7 @@ def video_command(
         frames = VideoFileSource(path, start=_parse_start(start, settings.timezone), stride=stride)
     except SourceError as exc:
         fail(str(exc))
-    _run(camera, frames, source="video", track_prefix=f"video:{file_digest(path)}:{stride}", total=len(frames))
+    _run(camera, frames, source=SightingSource.VIDEO, track_prefix=f"video:{file_digest(path)}:{stride}", total=len(frames))
 
 
 @app.command("images")
@@ -80,7 +81,7 @@ def images_command(
         frames = DirectorySource(folder, timestamps, first, interval, ZoneInfo(settings.timezone))
     except (SourceError, ValueError) as exc:
         fail(str(exc))
-    _run(camera, frames, source="images", track_prefix=f"images:{folder_digest(folder)}", total=len(frames))
+    _run(camera, frames, source=SightingSource.IMAGES, track_prefix=f"images:{folder_digest(folder)}", total=len(frames))
 
 
 @app.command("stream")
@@ -95,7 +96,7 @@ def stream_command(
     frames = StreamSource(url, StreamSettings(target_fps=fps, live=True))
     started = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
     try:
-        _run(camera, frames, source="stream", track_prefix=f"stream:{camera}:{started}", total=None)
+        _run(camera, frames, source=SightingSource.STREAM, track_prefix=f"stream:{camera}:{started}", total=None)
     except KeyboardInterrupt:
         echo("stopped")
     finally:

@@ -2,19 +2,24 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field
 
-RECORD_STATUSES = ("pending_review", "confirmed", "dismissed", "closed")
-RecordStatus = Literal["pending_review", "confirmed", "dismissed", "closed"]
-PlateStateName = Literal["plated", "unplated", "unknown"]
+from models.enums import (
+    DeliveryStatus,
+    EvidenceKind,
+    FileIntegrity,
+    PlateState,
+    RecordStatus,
+    SightingSource,
+    SightingStatus,
+)
+
 
 
 class RecordOut(BaseModel):
     id: int
     record_no: str
-    status: str
+    status: RecordStatus
     action: str
     camera: str
     segment: str
@@ -22,7 +27,7 @@ class RecordOut(BaseModel):
     time_slot: str
     rule: str
     vehicle_type: str
-    plate_state: str
+    plate_state: PlateState
     plate_text: str | None
     captured_at: dt.datetime
     review_deadline: dt.datetime
@@ -42,14 +47,14 @@ class SightingOut(BaseModel):
     district: str
     time_slot: str | None
     track_key: str
-    status: str
-    source: str
+    status: SightingStatus
+    source: SightingSource
     first_seen: dt.datetime
     last_seen: dt.datetime
     vehicle_type: str
     votes: dict[str, int]
     confidence: float
-    plate_state: str
+    plate_state: PlateState
     plate_text: str | None
     plate_confidence: float | None
     moved: bool
@@ -70,7 +75,7 @@ class SightingPage(BaseModel):
 
 class EvidenceFileOut(BaseModel):
     name: str
-    kind: str
+    kind: EvidenceKind
     sha256: str
     size: int
     content_type: str
@@ -88,8 +93,8 @@ class EvidenceListOut(BaseModel):
 
 class FileCheckOut(BaseModel):
     name: str
-    kind: str
-    status: Literal["ok", "altered", "missing"]
+    kind: EvidenceKind
+    status: FileIntegrity
     expected_sha256: str
     actual_sha256: str | None
 
@@ -126,7 +131,7 @@ class WebhookOut(BaseModel):
 class WebhookDeliveryOut(BaseModel):
     id: int
     event_id: int
-    status: str
+    status: DeliveryStatus
     attempts: int
     next_attempt_at: dt.datetime
     last_error: str | None

@@ -13,11 +13,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import EnforcementRecord, RecordEvent, WebhookDelivery, WebhookSubscription
+from models.enums import DeliveryStatus, RecordEventKind
 from traffic.services.utc import as_utc, iso_utc, parse_iso_utc, utc_now
 
-RECORD_CREATED = "record.created"
-RECORD_STATUS_CHANGED = "record.status_changed"
-EVENT_KINDS: tuple[str, ...] = (RECORD_CREATED, RECORD_STATUS_CHANGED)
+EVENT_KINDS: tuple[str, ...] = tuple(RecordEventKind)
 ALL_KINDS = "*"
 
 
@@ -41,7 +40,7 @@ def emit(
     session.flush()
     subscriptions = session.scalars(select(WebhookSubscription).where(WebhookSubscription.active.is_(True)))
     session.add_all(
-        WebhookDelivery(subscription_id=s.id, event_id=event.id, status="pending", attempts=0, next_attempt_at=at)
+        WebhookDelivery(subscription_id=s.id, event_id=event.id, status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=at)
         for s in subscriptions
         if kind in s.event_kinds or ALL_KINDS in s.event_kinds
     )

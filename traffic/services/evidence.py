@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from detection.types import EvidenceFrame, Sighting
 from models import EnforcementRecord, EvidenceFile
+from models.enums import EvidenceKind, PlateState
 from traffic.digests import sha256_hex
 from traffic.errors import InvalidInput
 from traffic.services import evidence_manifest as manifest
@@ -112,15 +113,15 @@ class EvidenceWriter:
         written: list[_Written] = []
         for number, frame in enumerate(panoramas, start=1):
             image = _image_of(frame, images)
-            written.append(self._write(folder, f"panorama-{number}.jpg", "panorama", image, frame.captured_at))
+            written.append(self._write(folder, f"panorama-{number}.jpg", EvidenceKind.PANORAMA, image, frame.captured_at))
         best_image = _image_of(sighting.best, images)
         vehicle = crop(best_image, sighting.best.box_xyxy)
-        written.append(self._write(folder, "vehicle.jpg", "vehicle", vehicle, sighting.best.captured_at))
+        written.append(self._write(folder, "vehicle.jpg", EvidenceKind.VEHICLE, vehicle, sighting.best.captured_at))
         plate_source = _plate_frame(sighting)
         plate = None
         if plate_source is not None:
             plate = crop(_image_of(plate_source, images), plate_source.plate_box_xyxy, margin=0.15)
-            written.append(self._write(folder, "plate.jpg", "plate", plate, plate_source.captured_at))
+            written.append(self._write(folder, "plate.jpg", EvidenceKind.PLATE, plate, plate_source.captured_at))
 
         files = [w.file for w in written]
         facts = manifest.facts_from_db(session, record)
@@ -129,12 +130,12 @@ class EvidenceWriter:
                   for n, (w, f) in enumerate(zip(written[: len(panoramas)], panoramas, strict=True), start=1)]
         lines = self._overlay_lines(record, sighting, camera, rule_name, manifest.short_code(code))
         composite = render_composite(panels, vehicle, plate, lines, font)
-        files.append(self._write(folder, "composite.jpg", "composite", composite, None).file)
+        files.append(self._write(folder, "composite.jpg", EvidenceKind.COMPOSITE, composite, None).file)
 
         body = manifest.sealed_body(self._key, facts, files, code)
         seal = manifest.seal_of(self._key, body)
         document = manifest.manifest_document(body, seal)
-        files.append(self._publish(folder, manifest.MANIFEST_NAME, "manifest", document, "application/json", None))
+        files.append(self._publish(folder, manifest.MANIFEST_NAME, EvidenceKind.MANIFEST, document, "application/json", None))
 
         now = utc_now()
         rows = [
@@ -236,8 +237,8 @@ def _image_of(frame: EvidenceFrame, images: ImageLoader) -> np.ndarray:
 
 
 def _plate_words(record: EnforcementRecord) -> str:
-    if record.plate_state == "plated":
+    if record.plate_state == PlateState.PLATED:
         return record.plate_text or "有牌（未识别）"
-    if record.plate_state == "unplated":
+    if record.plate_state == PlateState.UNPLATED:
         return "无牌"
     return "未确定"

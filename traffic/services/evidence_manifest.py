@@ -21,11 +21,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Camera, District, EnforcementRecord, EvidenceFile, RestrictionRule, RoadSegment, TimeSlot
+from models.enums import EvidenceKind
 from traffic.services.utc import iso_utc
 
 FORMAT = "traffic-evidence/1"
-SOURCE_KINDS = ("panorama", "vehicle", "plate")
-SEALED_KINDS = (*SOURCE_KINDS, "composite")
+SOURCE_KINDS = (EvidenceKind.PANORAMA, EvidenceKind.VEHICLE, EvidenceKind.PLATE)
+SEALED_KINDS = (*SOURCE_KINDS, EvidenceKind.COMPOSITE)
 MANIFEST_NAME = "manifest.json"
 
 

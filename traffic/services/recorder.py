@@ -14,13 +14,14 @@ from sqlalchemy.orm import Session
 from detection.types import EvidenceFrame, SightingEvent
 from detection.types import Sighting as VisionSighting
 from models import EnforcementRecord, RecordSequence, RestrictionRule, Sighting, TimeSlot, frame_sightings
+from models.enums import PlateState, RecordEventKind, RecordStatus, SightingStatus
 from traffic.db import dialect_insert
 from traffic.rules.engine import Decision
 from traffic.services.cameras import CameraRef
 from traffic.services.rulebook import Rulebook, load_rulebook
 
 ImageLoader = Callable[[EvidenceFrame], np.ndarray]
-PLATED = {"plated": True, "unplated": False, "unknown": None}
+PLATED = {PlateState.PLATED: True, PlateState.UNPLATED: False, PlateState.UNKNOWN: None}
 
 
 class EvidenceWriterLike(Protocol):
@@ -93,8 +94,8 @@ class Recorder:
         touched: dict[int, Sighting] = {}
         for event in events:
             row = self._upsert_sighting(session, camera, event.sighting, source, f"{track_prefix}:{event.sighting.track_id}")
-            if event.kind == "ended" and row.status != "closed":
-                row.status = "closed"
+            if event.kind == "ended" and row.status != SightingStatus.CLOSED:
+                row.status = SightingStatus.CLOSED
                 self._maybe_record(session, camera, row, event.sighting, images)
             touched[row.id] = row
         if frame_pk is not None and touched:
@@ -115,7 +116,7 @@ class Recorder:
                 segment_id=camera.segment_id,
                 district_id=camera.district_id,
                 track_key=track_key,
-                status="open",
+                status=SightingStatus.OPEN,
                 source=source,
                 model_version=self.model_version,
                 created_at=self.clock(),
@@ -183,7 +184,7 @@ class Recorder:
             plate_text=vision.plate.text,
             captured_at=vision.first_seen,
             review_deadline=vision.first_seen + dt.timedelta(days=self.review_days),
-            status="pending_review",
+            status=RecordStatus.PENDING_REVIEW,
             reasons=list(decision.reasons),
             created_at=now,
             updated_at=now,
@@ -191,7 +192,7 @@ class Recorder:
         session.add(record)
         session.flush()
         self.evidence.write_package(session, record, vision, camera, rule.name, images)
-        self.emit(session, "record.created", record, record_payload(record, camera))
+        self.emit(session, RecordEventKind.CREATED, record, record_payload(record, camera))
         return record
 
 

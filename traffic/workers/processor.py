@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from detection.types import Frame, SightingEvent
 from models import CameraState
+from models.enums import SightingSource
 from traffic.db import transaction
 from traffic.services.cameras import CameraRef, load_camera_by_id
 from traffic.settings import Settings
@@ -25,7 +26,7 @@ from traffic.workers import frames as queue
 from traffic.workers.leases import CameraLeases, LeaseLost
 
 log = logging.getLogger(__name__)
-SOURCE = "push"
+SOURCE = SightingSource.PUSH
 
 
 class PipelineLike(Protocol):
