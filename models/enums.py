@@ -100,7 +100,7 @@ class SightingSource(enum.StrEnum):
     STREAM = "stream"
 
 
-class PlateState(enum.StrEnum):
+class PlatePresence(enum.StrEnum):
     """What the plate check concluded about a vehicle."""
 
     PLATED = "plated"

@@ -46,7 +46,7 @@ class Sighting(Base):
     vehicle_type: Mapped[str] = mapped_column(String(32), index=True)
     votes: Mapped[dict[str, int]] = mapped_column(JSON)
     confidence: Mapped[float] = mapped_column(Float)
-    plate_state: Mapped[str] = mapped_column(String(16))  # PlateState
+    plate_state: Mapped[str] = mapped_column(String(16))  # PlatePresence
     plate_text: Mapped[str | None] = mapped_column(String(16), default=None)
     plate_confidence: Mapped[float | None] = mapped_column(Float, default=None)
     moved: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -23,7 +23,7 @@ def weights_digest(path: Path) -> str:
 
 
 @dataclass
-class VisionRuntime:
+class PipelineFactory:
     """Loaded once per worker process; pipelines for many cameras share its model and plate reader."""
 
     detector: Detector
@@ -35,7 +35,7 @@ class VisionRuntime:
     lock: threading.Lock
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, keep_images: bool = False) -> VisionRuntime:
+    def from_settings(cls, settings: Settings, *, keep_images: bool = False) -> PipelineFactory:
         model_path = Path(settings.model_path)
         if not model_path.exists():
             raise InvalidInput(f"model weights not found: {model_path} (set TRAFFIC_MODEL_PATH)")

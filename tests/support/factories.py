@@ -15,7 +15,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 import models
-from detection.types import EvidenceFrame, PlateState, Sighting, TrackPoint
+from detection.types import EvidenceFrame, PlateState, SightingSnapshot, TrackPoint
 from tests.support.data import require
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
@@ -153,8 +153,8 @@ def make_record(
 
 
 def detection_sighting(camera_code: str, captured_at: dt.datetime, *, plated: bool = False,
-                       keep_images: bool = True) -> Sighting:
-    """A vision-pipeline Sighting over two real frames one second apart; images dropped when ``keep_images`` is
+                       keep_images: bool = True) -> SightingSnapshot:
+    """A vision-pipeline SightingSnapshot over two real frames one second apart; images dropped when ``keep_images`` is
     False (then the ImageLoader returned by ``frame_loader`` supplies them)."""
     frames = []
     for offset, (index, box) in enumerate(sorted(VEHICLE_BOXES.items())):
@@ -164,7 +164,7 @@ def detection_sighting(camera_code: str, captured_at: dt.datetime, *, plated: bo
             image=jakarta_frame(index) if keep_images else None,
         ))
     plate = PlateState("plated", "渝A12345", 0.91) if plated else PlateState("unplated")
-    return Sighting(
+    return SightingSnapshot(
         camera=camera_code, track_id=7, first_seen=frames[0].captured_at, last_seen=frames[-1].captured_at,
         vehicle_type="e_tricycle", votes={"e_tricycle": 9}, score=0.82, plate=plate, best=frames[-1],
         panoramas=frames, track=[TrackPoint(f.captured_at, f.box_xyxy, 0.8) for f in frames], moved=True,

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import typer
 
-from traffic.cli.common import domain_errors, echo, load_settings, open_engine
+from traffic.cli.context import domain_errors, echo, load_settings, open_engine
 from traffic.db import make_session_factory, transaction
 from traffic.services.city import apply_config, export_config
 from traffic.services.city_file import check_references, dump_city, load_city_file

@@ -7,7 +7,7 @@ import typer
 
 from traffic import migrate
 from traffic.cli import cameras, config, db, detect, evidence, ingest, model, plate, webhooks, worker
-from traffic.cli.common import domain_errors, echo, load_settings, open_engine
+from traffic.cli.context import domain_errors, echo, load_settings, open_engine
 from traffic.db import make_session_factory
 
 DEMO_DIR = Path(__file__).resolve().parents[1] / "demo"

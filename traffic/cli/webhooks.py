@@ -7,7 +7,7 @@ import threading
 import httpx
 import typer
 
-from traffic.cli.common import echo, load_settings, open_engine
+from traffic.cli.context import echo, load_settings, open_engine
 from traffic.db import make_session_factory
 from traffic.services.utc import utc_now
 from traffic.services.webhook_dispatch import WebhookDispatcher

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from pydantic import BaseModel, Field
 
-from models.enums import FrameStatus, PlateState, SightingStatus
+from models.enums import FrameStatus, PlatePresence, SightingStatus
 
 
 
@@ -17,7 +17,7 @@ class FrameAccepted(BaseModel):
 class FrameSightingOut(BaseModel):
     id: int
     vehicle_type: str
-    plate_state: PlateState
+    plate_state: PlatePresence
     plate_text: str | None
     first_seen: dt.datetime
     last_seen: dt.datetime

@@ -8,7 +8,7 @@ from models.enums import (
     DeliveryStatus,
     EvidenceKind,
     FileIntegrity,
-    PlateState,
+    PlatePresence,
     RecordStatus,
     SightingSource,
     SightingStatus,
@@ -27,7 +27,7 @@ class RecordOut(BaseModel):
     time_slot: str
     rule: str
     vehicle_type: str
-    plate_state: PlateState
+    plate_state: PlatePresence
     plate_text: str | None
     captured_at: dt.datetime
     review_deadline: dt.datetime
@@ -54,7 +54,7 @@ class SightingOut(BaseModel):
     vehicle_type: str
     votes: dict[str, int]
     confidence: float
-    plate_state: PlateState
+    plate_state: PlatePresence
     plate_text: str | None
     plate_confidence: float | None
     moved: bool

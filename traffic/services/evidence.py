@@ -19,9 +19,9 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from detection.types import EvidenceFrame, Sighting
+from detection.types import EvidenceFrame, SightingSnapshot
 from models import EnforcementRecord, EvidenceFile
-from models.enums import EvidenceKind, PlateState
+from models.enums import EvidenceKind, PlatePresence
 from traffic.digests import sha256_hex
 from traffic.errors import InvalidInput
 from traffic.services import evidence_manifest as manifest
@@ -92,7 +92,7 @@ class EvidenceWriter:
         self,
         session: Session,
         record: EnforcementRecord,
-        sighting: Sighting,
+        sighting: SightingSnapshot,
         camera: CameraLike,
         rule_name: str,
         images: ImageLoader,
@@ -191,7 +191,7 @@ class EvidenceWriter:
         local = as_utc(frame.captured_at).astimezone(self.tz)
         return f"{number}  {local:%H:%M:%S}.{local.microsecond // 1000:03d}"
 
-    def _overlay_lines(self, record, sighting: Sighting, camera: CameraLike, rule_name: str, short: str) -> list[str]:
+    def _overlay_lines(self, record, sighting: SightingSnapshot, camera: CameraLike, rule_name: str, short: str) -> list[str]:
         local = as_utc(record.captured_at).astimezone(self.tz)
         when = f"{local:%Y-%m-%d %H:%M:%S} 星期{_WEEKDAYS[local.weekday()]}"
         vehicle = VEHICLE_TYPE_NAMES.get(record.vehicle_type, record.vehicle_type)
@@ -209,7 +209,7 @@ def _direction(direction: str | None) -> str:
     return DIRECTION_NAMES.get(direction.strip().lower(), direction)
 
 
-def _distinct_panoramas(sighting: Sighting) -> list[EvidenceFrame]:
+def _distinct_panoramas(sighting: SightingSnapshot) -> list[EvidenceFrame]:
     """Panoramas in time order, one per frame; the best frame joins when fewer than two times are covered."""
     seen: dict[str, EvidenceFrame] = {}
     for frame in sorted(sighting.panoramas, key=lambda f: f.captured_at):
@@ -222,7 +222,7 @@ def _distinct_panoramas(sighting: Sighting) -> list[EvidenceFrame]:
     return sorted(frames, key=lambda f: f.captured_at)[:MAX_PANORAMAS]
 
 
-def _plate_frame(sighting: Sighting) -> EvidenceFrame | None:
+def _plate_frame(sighting: SightingSnapshot) -> EvidenceFrame | None:
     for frame in (sighting.best, *sighting.panoramas):
         if frame.plate_box_xyxy is not None:
             return frame
@@ -237,8 +237,8 @@ def _image_of(frame: EvidenceFrame, images: ImageLoader) -> np.ndarray:
 
 
 def _plate_words(record: EnforcementRecord) -> str:
-    if record.plate_state == PlateState.PLATED:
+    if record.plate_state == PlatePresence.PLATED:
         return record.plate_text or "有牌（未识别）"
-    if record.plate_state == PlateState.UNPLATED:
+    if record.plate_state == PlatePresence.UNPLATED:
         return "无牌"
     return "未确定"

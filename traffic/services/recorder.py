@@ -12,20 +12,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from detection.types import EvidenceFrame, SightingEvent
-from detection.types import Sighting as VisionSighting
+from detection.types import SightingSnapshot
 from models import EnforcementRecord, RecordSequence, RestrictionRule, Sighting, TimeSlot, frame_sightings
-from models.enums import PlateState, RecordEventKind, RecordStatus, SightingStatus
+from models.enums import PlatePresence, RecordEventKind, RecordStatus, SightingStatus
 from traffic.db import dialect_insert
 from traffic.rules.engine import Decision
 from traffic.services.cameras import CameraRef
 from traffic.services.rulebook import Rulebook, load_rulebook
 
 ImageLoader = Callable[[EvidenceFrame], np.ndarray]
-PLATED = {PlateState.PLATED: True, PlateState.UNPLATED: False, PlateState.UNKNOWN: None}
+PLATED = {PlatePresence.PLATED: True, PlatePresence.UNPLATED: False, PlatePresence.UNKNOWN: None}
 
 
 class EvidenceWriterLike(Protocol):
-    def write_package(self, session: Session, record: EnforcementRecord, sighting: VisionSighting,
+    def write_package(self, session: Session, record: EnforcementRecord, sighting: SightingSnapshot,
                       camera: CameraRef, rule_name: str, images: ImageLoader) -> list: ...
 
 
@@ -107,7 +107,7 @@ class Recorder:
         return list(touched.values())
 
     def _upsert_sighting(
-        self, session: Session, camera: CameraRef, vision: VisionSighting, source: str, track_key: str
+        self, session: Session, camera: CameraRef, vision: SightingSnapshot, source: str, track_key: str
     ) -> Sighting:
         row = session.scalar(select(Sighting).where(Sighting.camera_id == camera.id, Sighting.track_key == track_key))
         if row is None:
@@ -139,7 +139,7 @@ class Recorder:
         return row
 
     def _maybe_record(
-        self, session: Session, camera: CameraRef, row: Sighting, vision: VisionSighting, images: ImageLoader
+        self, session: Session, camera: CameraRef, row: Sighting, vision: SightingSnapshot, images: ImageLoader
     ) -> EnforcementRecord | None:
         if session.scalar(select(EnforcementRecord.id).where(EnforcementRecord.sighting_id == row.id)) is not None:
             return None  # one vehicle pass, one record: a replayed end changes nothing
@@ -159,7 +159,7 @@ class Recorder:
         session: Session,
         camera: CameraRef,
         row: Sighting,
-        vision: VisionSighting,
+        vision: SightingSnapshot,
         decision: Decision,
         rulebook: Rulebook,
         images: ImageLoader,

@@ -14,12 +14,12 @@ from sqlalchemy import select
 from models import CameraState, IngestFrame
 from tests.support.footage import street_snapshots
 from tests.support.ingest import apply_ingest_city
-from tests.traffic.workers.fakes import Clock, FakeRecorder, FakeVision
+from tests.traffic.workers.fakes import Clock, FakeRecorder, FakePipelineFactory
 from traffic.services.ingest import FrameSubmission, accept_frame, frame_report
 from traffic.workers.leases import LeaseLost
 from traffic.workers.processor import CameraProcessor
 from traffic.workers.queues import DatabaseQueue
-from traffic.workers.worker import VisionStack, Worker
+from traffic.workers.worker import WorkerResources, Worker
 
 T0 = dt.datetime(2023, 6, 5, 0, 0, tzinfo=dt.timezone.utc)
 
@@ -44,8 +44,8 @@ def _push(session, key: str, frame_id: str, seconds: float, image: bytes | None 
     session.commit()
 
 
-def _worker(session_factory, settings, vision=None, recorder=None, clock=None, worker_id="w1") -> Worker:
-    stack = VisionStack(vision or FakeVision(), recorder or FakeRecorder())
+def _worker(session_factory, settings, pipelines=None, recorder=None, clock=None, worker_id="w1") -> Worker:
+    stack = WorkerResources(pipelines or FakePipelineFactory(), recorder or FakeRecorder())
     worker = Worker.build(settings, session_factory, stack, source=DatabaseQueue(session_factory), worker_id=worker_id)
     if clock is not None:
         worker.processor.clock = clock
@@ -111,7 +111,7 @@ def test_a_frame_that_keeps_failing_is_given_up_after_the_attempt_limit(session,
                                                                        fast_settings) -> None:
     for name, second in [("f0", 0), ("poison", 1), ("f2", 2)]:
         _push(session, camera_key, name, second)
-    _worker(session_factory, fast_settings, vision=FakeVision(failing={"poison"})).run(until_idle=True)
+    _worker(session_factory, fast_settings, pipelines=FakePipelineFactory(failing={"poison"})).run(until_idle=True)
     session.expire_all()
     report = frame_report(session, "poison")
     assert report.status == "failed" and report.attempts == fast_settings.frame_max_attempts
@@ -124,8 +124,8 @@ def test_one_worker_at_a_time_holds_a_camera_and_a_stale_one_cannot_commit(sessi
                                                                           fast_settings) -> None:
     _push(session, camera_key, "f0", 0)
     clock = Clock()
-    first = CameraProcessor(session_factory, FakeVision(), FakeRecorder(), fast_settings, "first", clock)
-    second = CameraProcessor(session_factory, FakeVision(), FakeRecorder(), fast_settings, "second", clock)
+    first = CameraProcessor(session_factory, FakePipelineFactory(), FakeRecorder(), fast_settings, "first", clock)
+    second = CameraProcessor(session_factory, FakePipelineFactory(), FakeRecorder(), fast_settings, "second", clock)
     camera_id = session.scalar(select(IngestFrame.camera_id))
     assert DatabaseQueue(session_factory).take(block_s=0) == [camera_id]
     stale_token = first.leases.acquire(camera_id, clock())

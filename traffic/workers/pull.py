@@ -17,7 +17,7 @@ from traffic.digests import file_sha256
 from traffic.errors import Conflict, InvalidInput
 from traffic.services.cameras import load_camera
 from traffic.services.recorder import Recorder
-from traffic.vision import VisionRuntime
+from traffic.vision import PipelineFactory
 
 
 def file_digest(path: Path) -> str:
@@ -50,7 +50,7 @@ class PullReport:
 
 def ingest_frames(
     session_factory: sessionmaker[Session],
-    runtime: VisionRuntime,
+    pipelines: PipelineFactory,
     recorder: Recorder,
     camera_code: str,
     frames: Iterable[Frame],
@@ -66,7 +66,7 @@ def ingest_frames(
         camera = load_camera(session, camera_code)
     if not camera.enabled:
         raise Conflict(f"camera {camera_code} is disabled")
-    pipeline = runtime.pipeline_for(camera, inertia=inertia)
+    pipeline = pipelines.pipeline_for(camera, inertia=inertia)
     report = PullReport()
     with transaction(session_factory) as session:
         before = session.scalar(select(func.count()).select_from(EnforcementRecord)) or 0
