@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.enums import (
@@ -15,8 +16,11 @@ from models.enums import (
 )
 
 
+class RecordView(BaseModel):
+    """The one shape of an enforcement record: the API answers it, record events carry it, and the evidence
+    manifest vouches for a fixed part of it. A field named like a record column is filled from that column
+    (``traffic/services/record_view.py``), so a new column needs only a line here."""
 
-class RecordOut(BaseModel):
     id: int
     record_no: str
     status: RecordStatus
@@ -36,6 +40,11 @@ class RecordOut(BaseModel):
     anti_forgery_code: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
+
+
+class RecordOut(RecordView):
+    """A record as the API answers it: its shape plus the links to its evidence."""
+
     evidence_url: str
     verify_url: str
 

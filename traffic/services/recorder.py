@@ -18,6 +18,7 @@ from models.enums import PlatePresence, RecordEventKind, RecordStatus, SightingS
 from traffic.db import dialect_insert
 from traffic.rules.engine import Decision
 from traffic.services.cameras import CameraRef
+from traffic.services.record_view import event_payload, record_codes, record_view
 from traffic.services.rulebook import Rulebook, load_rulebook
 
 ImageLoader = Callable[[EvidenceFrame], np.ndarray]
@@ -192,22 +193,6 @@ class Recorder:
         session.add(record)
         session.flush()
         self.evidence.write_package(session, record, vision, camera, rule.name, images)
-        self.emit(session, RecordEventKind.CREATED, record, record_payload(record, camera))
+        view = record_view(record, record_codes(session, record))
+        self.emit(session, RecordEventKind.CREATED, record, event_payload(view))
         return record
-
-
-def record_payload(record: EnforcementRecord, camera: CameraRef) -> dict:
-    return {
-        "id": record.id,
-        "record_no": record.record_no,
-        "status": record.status,
-        "camera": camera.code,
-        "segment": camera.segment_code,
-        "district": camera.district_code,
-        "vehicle_type": record.vehicle_type,
-        "plate_state": record.plate_state,
-        "plate_text": record.plate_text,
-        "action": record.action,
-        "captured_at": record.captured_at.isoformat(),
-        "review_deadline": record.review_deadline.isoformat(),
-    }
