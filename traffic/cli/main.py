@@ -46,7 +46,7 @@ def serve_command(
     engine = open_engine(settings)
     if migrate_first:
         migrate.upgrade(engine)
-    from traffic.services.webhook_dispatch import start_dispatcher_thread
+    from traffic.workers.webhook_dispatch import start_dispatcher_thread
 
     start_dispatcher_thread(settings, make_session_factory(engine))
     uvicorn.run(create_app(settings, engine=engine, run_workers=True), host=host, port=port, log_level="info")

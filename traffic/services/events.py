@@ -1,7 +1,7 @@
 """The record outbox: every change worth announcing becomes a RecordEvent in the same transaction as the change.
 
 Server-sent events read the outbox in id order; webhook deliveries are queued here, one per matching active
-subscription, and sent later by the dispatcher (traffic/services/webhook_dispatch.py).
+subscription, and sent later by the dispatcher (traffic/workers/webhook_dispatch.py).
 """
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ from tests.support.factories import SHANGHAI, make_city, make_record
 from tests.support.http_receiver import http_receiver
 from traffic.services.events import emit
 from traffic.services.utc import as_utc
-from traffic.services.webhook_dispatch import RetryPolicy, WebhookDispatcher
+from traffic.workers.webhook_dispatch import RetryPolicy, WebhookDispatcher
 from traffic.services.webhooks import create_subscription
 
 SECRET = "whsec-0123456789abcdef"
