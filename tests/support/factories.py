@@ -8,7 +8,6 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -16,10 +15,8 @@ from sqlalchemy.orm import Session
 
 import models
 from detection.types import EvidenceFrame, PlateState, SightingSnapshot, TrackPoint
-from tests.support.data import require
+from tests.support.data import JAKARTA_VIDEO, require
 
-DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
-JAKARTA_VIDEO = DATA / "video_jakarta_street_traffic" / "jakarta_street_traffic_20s.mp4"
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 # A dark car coming down the middle lane of the Jakarta clip, one second apart (1024x576 frames).
 VEHICLE_BOXES = {0: (490.0, 450.0, 578.0, 528.0), 25: (490.0, 485.0, 585.0, 570.0)}

@@ -6,7 +6,6 @@ and an overlay band) and ``manifest.json``. See docs/evidence.md.
 """
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import re
 from collections.abc import Callable

@@ -58,4 +58,5 @@ def test_export_writes_onnx_and_refuses_unknown_formats(trained):
 
 def test_train_refuses_a_missing_dataset(tmp_path):
     result = runner.invoke(app, ["train", str(tmp_path / "missing.yaml")])
-    assert result.exit_code != 0
+    assert result.exit_code == 2
+    assert "Invalid value for 'data'" in result.output
