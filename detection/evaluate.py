@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from detection.types import VEHICLE_CATEGORIES, Box, Sighting
+from detection.types import VEHICLE_CATEGORIES, Box, SightingSnapshot
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class Truth:
 
 
 def load_truth(path: str | Path) -> Truth:
-    """Read the demo clip's ground-truth JSON (see detection/synth/video.py for the format)."""
+    """Read the demo clip's ground-truth JSON (see tools/synth/video.py for the format)."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     vehicles = []
     for v in data["vehicles"]:
@@ -128,7 +128,7 @@ def _frame_of(t: datetime, start: datetime, fps: float) -> int:
     return int(round((t - start).total_seconds() * fps))
 
 
-def match_sighting(sighting: Sighting, truth: Truth, start: datetime, iou: float, min_share: float) -> str | None:
+def match_sighting(sighting: SightingSnapshot, truth: Truth, start: datetime, iou: float, min_share: float) -> str | None:
     """The id of the true vehicle this sighting followed, or None."""
     frames = [(_frame_of(p.captured_at, start, truth.fps), p.box_xyxy) for p in sighting.track]
     if not frames:
@@ -153,7 +153,7 @@ def expected_vehicle(min_frames: int = 5, min_visible: float = 0.5) -> Callable[
 
 
 def evaluate_sightings(
-    sightings: Iterable[Sighting],
+    sightings: Iterable[SightingSnapshot],
     truth: Truth,
     start: datetime,
     iou: float = 0.5,
@@ -166,7 +166,7 @@ def evaluate_sightings(
     by_id = {v.id: v for v in truth.vehicles}
     wanted = {v.id for v in truth.vehicles if rule(v)}
     matches = {s.track_id: match_sighting(s, truth, start, iou, min_share) for s in sightings}
-    per_vehicle: dict[str, list[Sighting]] = defaultdict(list)
+    per_vehicle: dict[str, list[SightingSnapshot]] = defaultdict(list)
     confusion: Counter = Counter()
     for s in sightings:
         vehicle_id = matches[s.track_id]

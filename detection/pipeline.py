@@ -2,11 +2,12 @@
 
 detect (batched) -> keep vehicle classes -> track (ByteTrack/BoT-SORT) -> zone with inertia -> plate check -> sighting
 book (thresholds, vote, evidence) -> events. Everything that must survive a restart (tracker, open tracks, zone
-counters) lives in `CameraState`, which pickles; the model and the plate reader do not, and are handed in again.
+counters) lives in `PipelineCheckpoint`, which pickles; the model and the plate reader do not, and are handed in again.
 """
 
 from __future__ import annotations
 
+import io
 import pickle
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -62,8 +63,17 @@ class FrameResult:
     events: list[SightingEvent]
 
 
+class _CheckpointUnpickler(pickle.Unpickler):
+    """Reads checkpoints saved before the class was renamed from ``CameraState``, so cameras resume after upgrade."""
+
+    def find_class(self, module: str, name: str) -> type:
+        if (module, name) == (__name__, "CameraState"):
+            name = "PipelineCheckpoint"
+        return super().find_class(module, name)
+
+
 @dataclass
-class CameraState:
+class PipelineCheckpoint:
     """The resumable part of a camera pipeline (pickle it to checkpoint, hand it back to resume)."""
 
     tracker: Tracker
@@ -71,9 +81,9 @@ class CameraState:
     records: dict[int, TrackRecord] = field(default_factory=dict)
     frames_seen: int = 0
 
-    def without_images(self) -> CameraState:
+    def without_images(self) -> PipelineCheckpoint:
         """A copy whose evidence keeps frame references only."""
-        clone: CameraState = pickle.loads(pickle.dumps(self))
+        clone: PipelineCheckpoint = pickle.loads(pickle.dumps(self))
         for record in clone.records.values():
             record.drop_images()
         return clone
@@ -134,7 +144,7 @@ class CameraPipeline:
         class_map: ClassMap,
         settings: PipelineSettings | None = None,
         plate_reader: PlateReaderLike | None = None,
-        state: CameraState | None = None,
+        state: PipelineCheckpoint | None = None,
     ):
         """Compose the stages; pass `state` (from `state` or `checkpoint`) to resume where a previous run stopped.
 
@@ -144,17 +154,17 @@ class CameraPipeline:
         self.class_map = class_map
         self.settings = settings or PipelineSettings()
         self.plate_check = PlateCheck(self.settings.plates, plate_reader)
-        self.state = state or CameraState(Tracker(self.settings.tracker), ZoneInertia(self.settings.zone))
+        self.state = state or PipelineCheckpoint(Tracker(self.settings.tracker), ZoneInertia(self.settings.zone))
 
     def checkpoint(self, include_images: bool = False) -> bytes:
         """The pickled state; without images unless asked, so it stays small."""
         return pickle.dumps(self.state if include_images else self.state.without_images())
 
     @staticmethod
-    def restore(data: bytes) -> CameraState:
+    def restore(data: bytes) -> PipelineCheckpoint:
         """A state from `checkpoint` bytes."""
-        state = pickle.loads(data)
-        if not isinstance(state, CameraState):
+        state = _CheckpointUnpickler(io.BytesIO(data)).load()
+        if not isinstance(state, PipelineCheckpoint):
             raise TypeError(f"not a camera checkpoint: {type(state).__name__}")
         return state
 

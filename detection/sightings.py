@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from detection.plate_check import PlateTrack
-from detection.types import Box, EvidenceFrame, Frame, PlateState, Sighting, TrackPoint
+from detection.types import Box, EvidenceFrame, Frame, PlateState, SightingSnapshot, TrackPoint
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def _quality(box: Box, score: float, frame_size: tuple[int, int], has_plate: boo
 
 @dataclass
 class TrackRecord:
-    """Everything one track has shown so far (mutable; `snapshot` turns it into a frozen `Sighting`)."""
+    """Everything one track has shown so far (mutable; `snapshot` turns it into a frozen `SightingSnapshot`)."""
 
     track_id: int
     points: list[TrackPoint] = field(default_factory=list)
@@ -188,10 +188,10 @@ class TrackRecord:
             and (self.whole_view or not settings.require_whole_view)
         )
 
-    def snapshot(self, camera: str, settings: SightingSettings) -> Sighting:
+    def snapshot(self, camera: str, settings: SightingSettings) -> SightingSnapshot:
         """A frozen copy of the sighting as it stands."""
         assert self.best is not None
-        return Sighting(
+        return SightingSnapshot(
             camera=camera,
             track_id=self.track_id,
             first_seen=self.points[0].captured_at,

@@ -1,6 +1,6 @@
 """Typed values that flow between the stages of the vision pipeline.
 
-Frames come in, per-frame `Detections` come out of the detector, and per-track `Sighting` snapshots leave the
+Frames come in, per-frame `Detections` come out of the detector, and per-track `SightingSnapshot`s leave the
 pipeline wrapped in `SightingEvent`s. Everything here is plain data: no model, no I/O.
 """
 
@@ -107,7 +107,7 @@ class PlateState:
 
 
 @dataclass(frozen=True, eq=False)
-class Sighting:
+class SightingSnapshot:
     """One vehicle pass at one camera: the summary of a confirmed track."""
 
     camera: str
@@ -130,4 +130,4 @@ class SightingEvent:
     """A change in a sighting's life: it `started`, was `updated` (type or plate changed), or `ended`."""
 
     kind: EventKind
-    sighting: Sighting
+    sighting: SightingSnapshot

@@ -1,23 +1,26 @@
-"""Closed vocabularies stored as short strings (portable across SQLite and PostgreSQL)."""
+"""Closed vocabularies stored as short strings (portable across SQLite and PostgreSQL).
+
+Each is a ``StrEnum``: a member is its stored string, so rows, JSON and comparisons with plain strings agree.
+"""
 from __future__ import annotations
 
 import enum
 
 
-class RoadClass(str, enum.Enum):
+class RoadClass(enum.StrEnum):
     ARTERIAL = "arterial"
     SECONDARY = "secondary"
     BRANCH = "branch"
     BACK_STREET = "back_street"
 
 
-class VehicleType(str, enum.Enum):
+class VehicleType(enum.StrEnum):
     E_TRICYCLE = "e_tricycle"
     FUEL_TRICYCLE = "fuel_tricycle"
     E_FOUR_WHEELER = "e_four_wheeler"
 
 
-class Action(str, enum.Enum):
+class Action(enum.StrEnum):
     """Enforcement response, ordered from mildest to strictest."""
 
     EDUCATION = "education"
@@ -25,7 +28,7 @@ class Action(str, enum.Enum):
     PENALTY = "penalty"
 
 
-class HolidayKind(str, enum.Enum):
+class HolidayKind(enum.StrEnum):
     HOLIDAY = "holiday"
     WORKDAY = "workday"  # an adjusted working day (调休) on a weekend
 
@@ -78,3 +81,67 @@ class CameraHealthStatus(enum.StrEnum):
     OK = "ok"
     QUARANTINED = "quarantined"  # set aside after a failure; no worker takes it before the retry time
     RETRY_DUE = "retry_due"  # the retry time has passed; the next frame tells whether the camera works again
+class FrameStatus(enum.StrEnum):
+    """An accepted frame's way through the queue: queued → processing → done | failed."""
+
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class SightingStatus(enum.StrEnum):
+    """Open while the vehicle is tracked, closed once its track ended."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class SightingSource(enum.StrEnum):
+    """Where a sighting's frames came from: pushed by a camera, or pulled by ``traffic ingest``."""
+
+    PUSH = "push"
+    VIDEO = "video"
+    IMAGES = "images"
+    STREAM = "stream"
+
+
+class PlatePresence(enum.StrEnum):
+    """What the plate check concluded about a vehicle."""
+
+    PLATED = "plated"
+    UNPLATED = "unplated"
+    UNKNOWN = "unknown"
+
+
+class EvidenceKind(enum.StrEnum):
+    """The files of an evidence package."""
+
+    PANORAMA = "panorama"
+    VEHICLE = "vehicle"
+    PLATE = "plate"
+    COMPOSITE = "composite"
+    MANIFEST = "manifest"
+
+
+class RecordEventKind(enum.StrEnum):
+    """Event types of the record outbox (server-sent events and webhooks)."""
+
+    CREATED = "record.created"
+    STATUS_CHANGED = "record.status_changed"
+
+
+class DeliveryStatus(enum.StrEnum):
+    """A webhook delivery: pending (retried with back-off) until delivered, or failed when given up."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+class FileIntegrity(enum.StrEnum):
+    """What verifying an evidence file against its recorded SHA-256 found (reported, not stored)."""
+
+    OK = "ok"
+    ALTERED = "altered"
+    MISSING = "missing"

@@ -31,7 +31,7 @@ class IngestFrame(Base):
     height: Mapped[int] = mapped_column(Integer)
     # Kept in the database so that a worker on any machine can read it; loaded only on demand.
     image: Mapped[bytes] = deferred(mapped_column(LargeBinary))
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # FrameStatus
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text, default=None)
     processed_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime(), default=None)

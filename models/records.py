@@ -39,14 +39,14 @@ class Sighting(Base):
     district_id: Mapped[int] = mapped_column(ForeignKey("districts.id", ondelete="RESTRICT"), index=True)
     time_slot_id: Mapped[int | None] = mapped_column(ForeignKey("time_slots.id", ondelete="SET NULL"), default=None)
     track_key: Mapped[str] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open | closed
-    source: Mapped[str] = mapped_column(String(16))  # push | video | images | stream
+    status: Mapped[str] = mapped_column(String(16), default="open")  # SightingStatus
+    source: Mapped[str] = mapped_column(String(16))  # SightingSource
     first_seen: Mapped[dt.datetime] = mapped_column(AwareDateTime())
     last_seen: Mapped[dt.datetime] = mapped_column(AwareDateTime())
     vehicle_type: Mapped[str] = mapped_column(String(32), index=True)
     votes: Mapped[dict[str, int]] = mapped_column(JSON)
     confidence: Mapped[float] = mapped_column(Float)
-    plate_state: Mapped[str] = mapped_column(String(16))  # plated | unplated | unknown
+    plate_state: Mapped[str] = mapped_column(String(16))  # PlatePresence
     plate_text: Mapped[str | None] = mapped_column(String(16), default=None)
     plate_confidence: Mapped[float | None] = mapped_column(Float, default=None)
     moved: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -121,7 +121,7 @@ class EvidenceFile(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     record_id: Mapped[int] = mapped_column(ForeignKey("enforcement_records.id", ondelete="RESTRICT"), index=True)
     name: Mapped[str] = mapped_column(String(100))
-    kind: Mapped[str] = mapped_column(String(16))  # panorama | vehicle | plate | composite | manifest
+    kind: Mapped[str] = mapped_column(String(16))  # EvidenceKind
     path: Mapped[str] = mapped_column(String(500))  # relative to the evidence root
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
@@ -140,7 +140,7 @@ class RecordEvent(Base):
     __tablename__ = "record_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(32))  # record.created | record.status_changed
+    kind: Mapped[str] = mapped_column(String(32))  # RecordEventKind
     record_id: Mapped[int] = mapped_column(ForeignKey("enforcement_records.id", ondelete="CASCADE"), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime())
@@ -169,7 +169,7 @@ class WebhookDelivery(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     subscription_id: Mapped[int] = mapped_column(ForeignKey("webhook_subscriptions.id", ondelete="CASCADE"))
     event_id: Mapped[int] = mapped_column(ForeignKey("record_events.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | delivered | failed
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # DeliveryStatus
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(AwareDateTime())
     last_error: Mapped[str | None] = mapped_column(Text, default=None)

@@ -12,7 +12,7 @@ TRAFFIC_MODEL=${TRAFFIC_MODEL:-"$PYTHON -m traffic.cli.model"}
 export YOLO_OFFLINE=1
 export PYTHONHASHSEED=0
 
-$PYTHON -m detection.synth dataset "$WORK/dataset" --train 2400 --val 400 --test 400 --seed 2024
+$PYTHON -m tools.synth dataset "$WORK/dataset" --train 2400 --val 400 --test 400 --seed 2024
 
 $TRAFFIC_MODEL train "$WORK/dataset/data.yaml" \
     --model traffic/demo/demo_arch.yaml --epochs 18 --imgsz 416 --batch 16 --seed 0 --workers 0 \
@@ -23,4 +23,4 @@ $TRAFFIC_MODEL eval traffic/demo/demo_model.pt "$WORK/dataset/data.yaml" --split
 
 $TRAFFIC_MODEL export traffic/demo/demo_model.pt --format onnx --imgsz 416
 
-$PYTHON -m detection.synth video traffic/demo/demo.mp4 --truth traffic/demo/demo_truth.json --seed 7
+$PYTHON -m tools.synth video traffic/demo/demo.mp4 --truth traffic/demo/demo_truth.json --seed 7

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models import Role
 from tests.support.auth import TEST_PASSWORD_COST, headers_for
+from tests.support.data import unavailable
 from tests.support.databases import fresh_database, selected_backends
 from traffic import migrate
 from traffic.api.app import create_app
@@ -91,3 +92,14 @@ def anonymous_client(app) -> Iterator[TestClient]:
     """A client that sends no credentials."""
     with TestClient(app) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def cjk_font():
+    """The CJK font installed with the package (manimgx-fonts-cjk) for synthetic plates."""
+    from tools.synth import plates
+
+    try:
+        return plates.find_cjk_font()
+    except plates.FontNotFoundError as error:
+        unavailable(str(error))

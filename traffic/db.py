@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -48,6 +49,17 @@ def _sqlite_begin(connection) -> None:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def dialect_insert(session: Session, table: type) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT of the session's dialect, which can say what to do on a conflict (``on_conflict_do_...``)."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+def insert_or_nothing(session: Session, table: type, values: dict, key: list) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT of ``values`` that does nothing when a row with the same ``key`` exists (safe under concurrency)."""
+    return dialect_insert(session, table).values(**values).on_conflict_do_nothing(index_elements=key)
 
 
 @contextmanager

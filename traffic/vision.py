@@ -1,7 +1,6 @@
 """The vision stack of one process, built once from settings: model, class map, plate reader, per-camera pipelines."""
 from __future__ import annotations
 
-import hashlib
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -11,6 +10,7 @@ from detection.detector import Detector, DetectorSettings
 from detection.pipeline import CameraPipeline, PipelineSettings
 from detection.sightings import SightingSettings
 from detection.zone import Zone
+from traffic.digests import file_sha256
 from traffic.errors import InvalidInput
 from traffic.services.cameras import CameraRef
 from traffic.settings import Settings
@@ -18,17 +18,12 @@ from traffic.settings import Settings
 
 def weights_digest(path: Path) -> str:
     """A short content hash of the weights, so every sighting names exactly which model made it."""
-    digest = hashlib.sha256()
     files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    for file in files:
-        with file.open("rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
-    return digest.hexdigest()[:12]
+    return file_sha256(*files)[:12]
 
 
 @dataclass
-class VisionRuntime:
+class PipelineFactory:
     """Loaded once per worker process; pipelines for many cameras share its model and plate reader."""
 
     detector: Detector
@@ -40,7 +35,7 @@ class VisionRuntime:
     lock: threading.Lock
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, keep_images: bool = False) -> VisionRuntime:
+    def from_settings(cls, settings: Settings, *, keep_images: bool = False) -> PipelineFactory:
         model_path = Path(settings.model_path)
         if not model_path.exists():
             raise InvalidInput(f"model weights not found: {model_path} (set TRAFFIC_MODEL_PATH)")

@@ -15,6 +15,8 @@ DIGITS = "0123456789"
 # The authority letter may be O (used for police vehicles in several provinces) but never I.
 AUTHORITY_LETTERS = "ABCDEFGHJKLMNOPQRSTUVWXYZ"
 SERIAL_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+# Ordinary civil vehicles get every authority letter but the police O (what the demo's synthetic plates draw from).
+CIVIL_AUTHORITY_LETTERS = AUTHORITY_LETTERS.replace("O", "")
 SERIAL_CHARS = DIGITS + SERIAL_LETTERS
 USAGE_SUFFIXES = "学警挂港澳"
 

@@ -6,13 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.data import SHARED_DATA, require, unavailable
-
-DATA = SHARED_DATA
-JAKARTA_VIDEO = DATA / "video_jakarta_street_traffic" / "jakarta_street_traffic_20s.mp4"
-COCO_ONNX = DATA / "yolov8n_coco_int8_onnx" / "yolov8n_int8.onnx"
-COCO_OPENVINO = DATA / "yolo11n_coco_int8_openvino" / "yolo11n_int8_openvino_model"
-BUS_JPG = DATA / "images_ultralytics_assets" / "bus.jpg"
+from tests.support.data import BUS_JPG, COCO_ONNX, COCO_OPENVINO, JAKARTA_VIDEO, SHARED_DATA, require
 
 
 @pytest.fixture(scope="session")
@@ -54,17 +48,6 @@ def coco_detector(coco_onnx):
 @pytest.fixture(scope="session")
 def ccpd_plated_car() -> Path:
     """CCPD sample demo3.jpg: a parked car, plate 皖A·MK620 (read by eye)."""
-    path = DATA / "images_ccpd_official_samples" / "with_plate" / "demo3.jpg"
+    path = SHARED_DATA / "images_ccpd_official_samples" / "with_plate" / "demo3.jpg"
     require(path)
     return path
-
-
-@pytest.fixture(scope="session")
-def cjk_font():
-    """The CJK font installed with the package (manimgx-fonts-cjk) for synthetic plates."""
-    from detection.synth import plates
-
-    try:
-        return plates.find_cjk_font()
-    except plates.FontNotFoundError as error:
-        unavailable(str(error))

@@ -1,7 +1,7 @@
 """The real pipeline on the project's own demo clip with the demo model, scored against the clip's ground truth.
 
 The demo artefacts (traffic/demo/demo_model.pt, class_map.yaml, demo.mp4, demo_truth.json) are built by
-`python -m detection.synth` and `traffic model train`; the zone is the carriageway polygon the generator writes into
+`python -m tools.synth` and `traffic model train`; the zone is the carriageway polygon the generator writes into
 the truth file, so the two parked vehicles beside the road must not become sightings.
 """
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from detection.evaluate import evaluate_sightings, load_truth
-from detection.types import EvidenceFrame, PlateState, Sighting, TrackPoint
+from detection.types import EvidenceFrame, PlateState, SightingSnapshot, TrackPoint
 
 START = datetime(2023, 6, 1, 8, 0, tzinfo=timezone.utc)
 FPS = 10.0
@@ -41,7 +41,7 @@ def sighting(track_id, x, vehicle_type, first=0, last=9, plate=PlateState(), dx=
     points = [TrackPoint(START + timedelta(seconds=f / FPS), (x + dx, 10.0 * f, x + dx + 100, 10.0 * f + 80), 0.9)
               for f in range(first, last + 1)]
     evidence = EvidenceFrame("f", points[0].captured_at, points[0].box_xyxy)
-    return Sighting("cam", track_id, points[0].captured_at, points[-1].captured_at, vehicle_type, {vehicle_type: 1},
+    return SightingSnapshot("cam", track_id, points[0].captured_at, points[-1].captured_at, vehicle_type, {vehicle_type: 1},
                     0.9, plate, evidence, [evidence, evidence], points)
 
 

@@ -85,3 +85,4 @@ def test_rejects_files_that_are_not_images() -> None:
 def test_rejects_missing_files(tmp_path: Path) -> None:
     result = runner.invoke(app, ["read", str(tmp_path / "missing.jpg")])
     assert result.exit_code == 2
+    assert "Invalid value for 'IMAGE'" in result.output

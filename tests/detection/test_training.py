@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from detection.synth.dataset import write_dataset
-from detection.synth.scene import DEMO_CLASSES
 from detection.training import TrainSettings, evaluate_model, export_model, format_report, train_model
+from tools.synth.dataset import write_dataset
+from tools.synth.scene import DEMO_CLASSES
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO_MODEL = REPO / "traffic" / "demo" / "demo_model.pt"

@@ -8,6 +8,11 @@ from pathlib import Path
 import pytest
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+# The shared files several test areas use, named once.
+JAKARTA_VIDEO = SHARED_DATA / "video_jakarta_street_traffic" / "jakarta_street_traffic_20s.mp4"  # 1024x576, 25 fps
+COCO_ONNX = SHARED_DATA / "yolov8n_coco_int8_onnx" / "yolov8n_int8.onnx"
+COCO_OPENVINO = SHARED_DATA / "yolo11n_coco_int8_openvino" / "yolo11n_int8_openvino_model"
+BUS_JPG = SHARED_DATA / "images_ultralytics_assets" / "bus.jpg"
 
 
 def in_ci() -> bool:

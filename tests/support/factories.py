@@ -9,19 +9,16 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import cv2
 import numpy as np
 from sqlalchemy.orm import Session
 
 import models
-from detection.types import EvidenceFrame, PlateState, Sighting, TrackPoint
-from tests.support.data import require
+from detection.types import EvidenceFrame, PlateState, SightingSnapshot, TrackPoint
+from tests.support.data import JAKARTA_VIDEO, require
 from traffic.services.evidence import SourceFrame
 
-DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
-JAKARTA_VIDEO = DATA / "video_jakarta_street_traffic" / "jakarta_street_traffic_20s.mp4"
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 # A dark car coming down the middle lane of the Jakarta clip, one second apart (1024x576 frames).
 VEHICLE_BOXES = {0: (490.0, 450.0, 578.0, 528.0), 25: (490.0, 485.0, 585.0, 570.0)}
@@ -155,8 +152,8 @@ def make_record(
 
 
 def detection_sighting(camera_code: str, captured_at: dt.datetime, *, plated: bool = False,
-                       keep_images: bool = True) -> Sighting:
-    """A vision-pipeline Sighting over two real frames one second apart; images dropped when ``keep_images`` is
+                       keep_images: bool = True) -> SightingSnapshot:
+    """A vision-pipeline SightingSnapshot over two real frames one second apart; images dropped when ``keep_images`` is
     False (then the ImageLoader returned by ``frame_loader`` supplies them)."""
     frames = []
     for offset, (index, box) in enumerate(sorted(VEHICLE_BOXES.items())):
@@ -166,7 +163,7 @@ def detection_sighting(camera_code: str, captured_at: dt.datetime, *, plated: bo
             image=jakarta_frame(index) if keep_images else None,
         ))
     plate = PlateState("plated", "渝A12345", 0.91) if plated else PlateState("unplated")
-    return Sighting(
+    return SightingSnapshot(
         camera=camera_code, track_id=7, first_seen=frames[0].captured_at, last_seen=frames[-1].captured_at,
         vehicle_type="e_tricycle", votes={"e_tricycle": 9}, score=0.82, plate=plate, best=frames[-1],
         panoramas=frames, track=[TrackPoint(f.captured_at, f.box_xyxy, 0.8) for f in frames], moved=True,

@@ -8,12 +8,7 @@ from pathlib import Path
 
 import cv2
 
-from tests.support.data import SHARED_DATA, require
-
-DATA = SHARED_DATA
-JAKARTA_VIDEO = DATA / "video_jakarta_street_traffic" / "jakarta_street_traffic_20s.mp4"
-COCO_ONNX = DATA / "yolov8n_coco_int8_onnx" / "yolov8n_int8.onnx"
-BUS_JPG = DATA / "images_ultralytics_assets" / "bus.jpg"
+from tests.support.data import JAKARTA_VIDEO, require
 # The road in the Jakarta clip (normalised polygon, as in tests/detection/test_jakarta_pipeline.py).
 JAKARTA_ROAD = [[0.34, 0.62], [0.68, 0.62], [0.80, 1.0], [0.27, 1.0]]
 VIDEO_FPS = 25.0

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.support.footage import DATA, require
+from tests.support.data import COCO_OPENVINO, require
 from traffic.settings import Settings
 
-COCO_OPENVINO = DATA / "yolo11n_coco_int8_openvino" / "yolo11n_int8_openvino_model"
 CLASS_MAP = "car: e_four_wheeler\n"
 
 

@@ -5,8 +5,7 @@ import datetime as dt
 
 from fastapi import Query
 
-from models.enums import VehicleType
-from traffic.schemas.records import PlateStateName
+from models.enums import PlatePresence, VehicleType
 from traffic.services.listing import ListFilters
 
 
@@ -16,7 +15,7 @@ def list_filters(
     district: str | None = Query(None, description="district code"),
     time_slot: str | None = Query(None, description="time slot code"),
     vehicle_type: VehicleType | None = Query(None),
-    plate_state: PlateStateName | None = Query(None),
+    plate_state: PlatePresence | None = Query(None),
     since: dt.datetime | None = Query(None, alias="from", description="seen at or after (ISO 8601 with offset)"),
     until: dt.datetime | None = Query(None, alias="to", description="seen before (ISO 8601 with offset)"),
 ) -> ListFilters:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from traffic.api.auth import CurrentActor
 from traffic.api.deps import DbSession
 from traffic.api.filters import list_filters
+from traffic.digests import sha256_hex
 from traffic.errors import NotFound, TrafficError
 from traffic.schemas.records import (
     EvidenceFileOut,
@@ -16,11 +17,12 @@ from traffic.schemas.records import (
     RecordOut,
     RecordPage,
     RecordStatus,
+    RecordView,
     VerifyOut,
 )
 from traffic.services.evidence import EvidenceWriter
-from traffic.services.evidence_store import sha256_hex
-from traffic.services.listing import ListFilters, find_record, list_records, record_codes, record_item
+from traffic.services.listing import ListFilters, find_record, list_records
+from traffic.services.record_view import record_codes, record_view
 from traffic.services.utc import as_utc
 
 router = APIRouter(prefix="/records", tags=["records"])
@@ -44,9 +46,9 @@ def evidence_writer(request: Request) -> EvidenceWriter:
 Writer = Annotated[EvidenceWriter, Depends(evidence_writer)]
 
 
-def _out(request: Request, item: dict) -> RecordOut:
-    base = f"{request.scope.get('root_path', '')}/api/v1/records/{item['id']}"
-    return RecordOut(**item, evidence_url=f"{base}/evidence", verify_url=f"{base}/verify")
+def _out(request: Request, view: RecordView) -> RecordOut:
+    base = f"{request.scope.get('root_path', '')}/api/v1/records/{view.id}"
+    return RecordOut(**dict(view), evidence_url=f"{base}/evidence", verify_url=f"{base}/verify")
 
 
 @router.get("", response_model=RecordPage, summary="List records, newest first, with filters and a cursor")
@@ -67,7 +69,7 @@ def list_records_endpoint(
 @router.get("/{record_ref}", response_model=RecordOut, summary="One record, by id or record number")
 def get_record(record_ref: str, request: Request, session: DbSession, actor: CurrentActor) -> RecordOut:
     record = find_record(session, record_ref, actor=actor)
-    return _out(request, record_item(record, *record_codes(session, record)))
+    return _out(request, record_view(record, record_codes(session, record)))
 
 
 @router.get("/{record_ref}/evidence", response_model=EvidenceListOut, summary="The record's evidence files")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import typer
 
-from traffic.cli.common import domain_errors, echo, load_settings, open_engine
+from traffic.cli.context import domain_errors, echo, load_settings, open_engine
 from traffic.db import make_session_factory, transaction
 from traffic.services.camera_health import CameraHealth, all_camera_health, camera_health
 from traffic.services.camera_keys import issue_key

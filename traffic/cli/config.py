@@ -5,7 +5,7 @@ from pathlib import Path
 
 import typer
 
-from traffic.cli.common import domain_errors, echo, load_settings, open_engine
+from traffic.cli.context import domain_errors, echo, load_settings, open_engine
 from traffic.db import make_session_factory, transaction
 from traffic.services.city import apply_config, export_config
 from traffic.services.city_file import check_references, dump_city, load_city_file
@@ -16,21 +16,12 @@ app = typer.Typer(help="Apply or export the city configuration (districts, segme
 def apply_city_file(engine, path: Path, *, prune: bool, dry_run: bool = False):
     """Validate the whole file first, then apply it in one transaction (all or nothing)."""
     config, lines = load_city_file(path)
-    factory = make_session_factory(engine)
-    session = factory()
-    try:
+    with transaction(make_session_factory(engine)) as session:
         check_references(session, config, lines, path, prune=prune)
         report = apply_config(session, config, prune=prune)
         if dry_run:
-            session.rollback()
-        else:
-            session.commit()
+            session.rollback()  # what is left for the helper to commit is nothing
         return report
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 @app.command("apply")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import typer
 
 from traffic import migrate
-from traffic.cli.common import echo, load_settings, open_engine
+from traffic.cli.context import echo, load_settings, open_engine
 
 app = typer.Typer(help="Database schema migrations.")
 

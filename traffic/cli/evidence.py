@@ -5,7 +5,7 @@ import json
 
 import typer
 
-from traffic.cli.common import cli_actor, domain_errors, echo, load_settings, open_engine
+from traffic.cli.context import cli_actor, domain_errors, echo, load_settings, open_engine
 from traffic.db import make_session_factory
 from traffic.services.evidence import EvidenceWriter
 from traffic.services.listing import find_record

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from traffic.cli.common import domain_errors, echo, fail, load_settings, open_engine
+from models.enums import SightingSource
+from traffic.cli.context import domain_errors, echo, fail, load_settings, open_engine
 
 app = typer.Typer(help="Pull frames from a video file, an image folder or a stream through the pipeline.")
 
@@ -26,18 +27,18 @@ def _run(camera: str, frames, *, source: str, track_prefix: str, total: int | No
     from tqdm import tqdm
 
     from traffic.db import make_session_factory
-    from traffic.services.pull import ingest_frames
-    from traffic.services.wiring import build_recorder
-    from traffic.vision import VisionRuntime
+    from traffic.services.recorder_factory import build_recorder
+    from traffic.vision import PipelineFactory
+    from traffic.workers.pull import ingest_frames
 
     settings = load_settings()
     with domain_errors():
-        runtime = VisionRuntime.from_settings(settings, keep_images=True)
-        factory = make_session_factory(open_engine(settings))
-        recorder = build_recorder(settings, runtime.model_version, factory)
+        pipelines = PipelineFactory.from_settings(settings, keep_images=True)
+        session_factory = make_session_factory(open_engine(settings))
+        recorder = build_recorder(settings, pipelines.model_version, session_factory)
         with tqdm(total=total, unit="frame", desc=camera) as bar:
             report = ingest_frames(
-                factory, runtime, recorder, camera, frames, source=source, track_prefix=track_prefix,
+                session_factory, pipelines, recorder, camera, frames, source=source, track_prefix=track_prefix,
                 inertia=settings.zone_inertia, on_frame=lambda: bar.update(1),
             )
     echo(report.summary())
@@ -52,14 +53,14 @@ def video_command(
 ) -> None:
     """Process a recorded video; frame times are START plus the frame's time in the file."""
     from detection.sources import SourceError, VideoFileSource
-    from traffic.services.pull import file_digest
+    from traffic.workers.pull import file_digest
 
     settings = load_settings()
     try:
         frames = VideoFileSource(path, start=_parse_start(start, settings.timezone), stride=stride)
     except SourceError as exc:
         fail(str(exc))
-    _run(camera, frames, source="video", track_prefix=f"video:{file_digest(path)}:{stride}", total=len(frames))
+    _run(camera, frames, source=SightingSource.VIDEO, track_prefix=f"video:{file_digest(path)}:{stride}", total=len(frames))
 
 
 @app.command("images")
@@ -72,7 +73,7 @@ def images_command(
 ) -> None:
     """Process a folder of snapshots in time order."""
     from detection.sources import DirectorySource, SourceError
-    from traffic.services.pull import folder_digest
+    from traffic.workers.pull import folder_digest
 
     settings = load_settings()
     first = _parse_start(start, settings.timezone) if start else None
@@ -80,7 +81,7 @@ def images_command(
         frames = DirectorySource(folder, timestamps, first, interval, ZoneInfo(settings.timezone))
     except (SourceError, ValueError) as exc:
         fail(str(exc))
-    _run(camera, frames, source="images", track_prefix=f"images:{folder_digest(folder)}", total=len(frames))
+    _run(camera, frames, source=SightingSource.IMAGES, track_prefix=f"images:{folder_digest(folder)}", total=len(frames))
 
 
 @app.command("stream")
@@ -95,7 +96,7 @@ def stream_command(
     frames = StreamSource(url, StreamSettings(target_fps=fps, live=True))
     started = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
     try:
-        _run(camera, frames, source="stream", track_prefix=f"stream:{camera}:{started}", total=None)
+        _run(camera, frames, source=SightingSource.STREAM, track_prefix=f"stream:{camera}:{started}", total=None)
     except KeyboardInterrupt:
         echo("stopped")
     finally:

@@ -7,7 +7,7 @@ import typer
 
 from traffic import migrate
 from traffic.cli import cameras, config, db, detect, evidence, ingest, model, plate, users, webhooks, worker
-from traffic.cli.common import domain_errors, echo, fail, load_settings, open_engine
+from traffic.cli.context import domain_errors, echo, fail, load_settings, open_engine
 from traffic.db import make_session_factory
 
 DEMO_DIR = Path(__file__).resolve().parents[1] / "demo"
@@ -56,7 +56,7 @@ def serve_command(
     engine = open_engine(settings)
     if migrate_first:
         migrate.upgrade(engine)
-    from traffic.services.webhook_dispatch import start_dispatcher_thread
+    from traffic.workers.webhook_dispatch import start_dispatcher_thread
 
     start_dispatcher_thread(settings, make_session_factory(engine))
     uvicorn.run(create_app(settings, engine=engine, run_workers=True), host=host, port=port, log_level="info")

@@ -7,7 +7,7 @@ import typer
 from sqlalchemy import Engine
 
 from models.enums import Role
-from traffic.cli.common import cli_actor, domain_errors, echo, fail, load_settings, open_engine
+from traffic.cli.context import cli_actor, domain_errors, echo, fail, load_settings, open_engine
 from traffic.db import make_session_factory, transaction
 from traffic.services import accounts
 from traffic.services.demo_accounts import demo_password, ensure_demo_users

@@ -7,10 +7,10 @@ import threading
 import httpx
 import typer
 
-from traffic.cli.common import echo, load_settings, open_engine
+from traffic.cli.context import echo, load_settings, open_engine
 from traffic.db import make_session_factory
 from traffic.services.utc import utc_now
-from traffic.services.webhook_dispatch import WebhookDispatcher
+from traffic.workers.webhook_dispatch import WebhookDispatcher
 
 app = typer.Typer(help="Webhook deliveries.", no_args_is_help=True)
 

@@ -7,7 +7,7 @@ import threading
 
 import typer
 
-from traffic.cli.common import domain_errors, echo, load_settings, open_engine
+from traffic.cli.context import domain_errors, echo, load_settings, open_engine
 from traffic.db import make_session_factory
 
 
@@ -19,13 +19,13 @@ def worker_command(
     With TRAFFIC_QUEUE_URL=redis://... it consumes the Redis stream; otherwise it polls the database queue.
     """
     from traffic.workers.queues import uses_redis
-    from traffic.workers.worker import VisionStack, Worker
+    from traffic.workers.worker import WorkerResources, Worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = load_settings()
     factory = make_session_factory(open_engine(settings))
     with domain_errors():
-        stack = VisionStack.from_settings(settings, factory)
+        stack = WorkerResources.from_settings(settings, factory)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

@@ -2,27 +2,26 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
-
 from pydantic import BaseModel, Field
 
-FrameStatusName = Literal["queued", "processing", "done", "failed"]
+from models.enums import FrameStatus, PlatePresence, SightingStatus
+
 
 
 class FrameAccepted(BaseModel):
     frame_id: str
-    status: FrameStatusName = Field(description="queued for a new frame; the current status for a repeat")
+    status: FrameStatus = Field(description="queued for a new frame; the current status for a repeat")
     duplicate: bool = Field(description="true when this frame had been accepted before; nothing new was done")
 
 
 class FrameSightingOut(BaseModel):
     id: int
     vehicle_type: str
-    plate_state: str
+    plate_state: PlatePresence
     plate_text: str | None
     first_seen: dt.datetime
     last_seen: dt.datetime
-    status: str = Field(description="open while the vehicle is tracked, closed once it left")
+    status: SightingStatus = Field(description="open while the vehicle is tracked, closed once it left")
     record_no: str | None = Field(description="the enforcement record made of this sighting, if any")
 
 
@@ -31,7 +30,7 @@ class FrameStatusOut(BaseModel):
     camera: str
     captured_at: dt.datetime
     received_at: dt.datetime
-    status: FrameStatusName
+    status: FrameStatus
     attempts: int
     error: str | None = Field(description="why the frame failed")
     processed_at: dt.datetime | None

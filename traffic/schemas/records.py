@@ -2,19 +2,28 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-RECORD_STATUSES = ("pending_review", "confirmed", "dismissed", "closed")
-RecordStatus = Literal["pending_review", "confirmed", "dismissed", "closed"]
-PlateStateName = Literal["plated", "unplated", "unknown"]
+from models.enums import (
+    DeliveryStatus,
+    EvidenceKind,
+    FileIntegrity,
+    PlatePresence,
+    RecordStatus,
+    SightingSource,
+    SightingStatus,
+)
 
 
-class RecordOut(BaseModel):
+class RecordView(BaseModel):
+    """The one shape of an enforcement record: the API answers it, record events carry it, and the evidence
+    manifest vouches for a fixed part of it. A field named like a record column is filled from that column
+    (``traffic/services/record_view.py``), so a new column needs only a line here."""
+
     id: int
     record_no: str
-    status: str
+    status: RecordStatus
     action: str
     camera: str
     segment: str
@@ -22,7 +31,7 @@ class RecordOut(BaseModel):
     time_slot: str
     rule: str
     vehicle_type: str
-    plate_state: str
+    plate_state: PlatePresence
     plate_text: str | None
     captured_at: dt.datetime
     review_deadline: dt.datetime
@@ -31,6 +40,11 @@ class RecordOut(BaseModel):
     anti_forgery_code: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
+
+
+class RecordOut(RecordView):
+    """A record as the API answers it: its shape plus the links to its evidence."""
+
     evidence_url: str
     verify_url: str
 
@@ -42,14 +56,14 @@ class SightingOut(BaseModel):
     district: str
     time_slot: str | None
     track_key: str
-    status: str
-    source: str
+    status: SightingStatus
+    source: SightingSource
     first_seen: dt.datetime
     last_seen: dt.datetime
     vehicle_type: str
     votes: dict[str, int]
     confidence: float
-    plate_state: str
+    plate_state: PlatePresence
     plate_text: str | None
     plate_confidence: float | None
     moved: bool
@@ -70,7 +84,7 @@ class SightingPage(BaseModel):
 
 class EvidenceFileOut(BaseModel):
     name: str
-    kind: str
+    kind: EvidenceKind
     sha256: str
     size: int
     content_type: str
@@ -88,8 +102,8 @@ class EvidenceListOut(BaseModel):
 
 class FileCheckOut(BaseModel):
     name: str
-    kind: str
-    status: Literal["ok", "altered", "missing"]
+    kind: EvidenceKind
+    status: FileIntegrity
     expected_sha256: str
     actual_sha256: str | None
 
@@ -126,7 +140,7 @@ class WebhookOut(BaseModel):
 class WebhookDeliveryOut(BaseModel):
     id: int
     event_id: int
-    status: str
+    status: DeliveryStatus
     attempts: int
     next_attempt_at: dt.datetime
     last_error: str | None

@@ -8,9 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import Camera, CameraState, IngestFrame
-from models.enums import CameraHealthStatus
+from models.enums import CameraHealthStatus, FrameStatus
 from traffic.errors import NotFound
-from traffic.services.ingest import PROCESSING, QUEUED
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,8 @@ def _status(quarantined_until: dt.datetime | None, failures: int, now: dt.dateti
 def _query():
     waiting = (
         select(func.count(IngestFrame.id))
-        .where(IngestFrame.camera_id == Camera.id, IngestFrame.status.in_((QUEUED, PROCESSING)))
+        .where(IngestFrame.camera_id == Camera.id,
+               IngestFrame.status.in_((FrameStatus.QUEUED, FrameStatus.PROCESSING)))
         .scalar_subquery()
     )
     return (

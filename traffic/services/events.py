@@ -1,7 +1,7 @@
 """The record outbox: every change worth announcing becomes a RecordEvent in the same transaction as the change.
 
 Server-sent events read the outbox in id order; webhook deliveries are queued here, one per matching active
-subscription, and sent later by the dispatcher (traffic/services/webhook_dispatch.py).
+subscription, and sent later by the dispatcher (traffic/workers/webhook_dispatch.py).
 """
 from __future__ import annotations
 
@@ -13,11 +13,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import EnforcementRecord, RecordEvent, WebhookDelivery, WebhookSubscription
-from traffic.services.utc import as_utc, iso_utc, utc_now
+from models.enums import DeliveryStatus, RecordEventKind
+from traffic.services.utc import as_utc, iso_utc, parse_iso_utc, utc_now
 
-RECORD_CREATED = "record.created"
-RECORD_STATUS_CHANGED = "record.status_changed"
-EVENT_KINDS: tuple[str, ...] = (RECORD_CREATED, RECORD_STATUS_CHANGED)
+EVENT_KINDS: tuple[str, ...] = tuple(RecordEventKind)
 ALL_KINDS = "*"
 
 
@@ -41,7 +40,7 @@ def emit(
     session.flush()
     subscriptions = session.scalars(select(WebhookSubscription).where(WebhookSubscription.active.is_(True)))
     session.add_all(
-        WebhookDelivery(subscription_id=s.id, event_id=event.id, status="pending", attempts=0, next_attempt_at=at)
+        WebhookDelivery(subscription_id=s.id, event_id=event.id, status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=at)
         for s in subscriptions
         if kind in s.event_kinds or ALL_KINDS in s.event_kinds
     )
@@ -89,12 +88,11 @@ class OutboxCursor:
         for event in events:
             if event["id"] <= self.position:
                 continue
-            if event["id"] != self.position + 1 and self._clock() - _instant(event["created_at"]) < self._gap_timeout:
+            waited = self._clock() - parse_iso_utc(event["created_at"])
+            if event["id"] != self.position + 1 and waited < self._gap_timeout:
                 break
             ready.append(event)
             self.position = event["id"]
         return ready
 
 
-def _instant(text: str) -> dt.datetime:
-    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)

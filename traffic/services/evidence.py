@@ -6,7 +6,6 @@ and an overlay band) and ``manifest.json``. See docs/evidence.md.
 """
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import re
 from dataclasses import dataclass
@@ -18,15 +17,17 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from detection.types import EvidenceFrame, Sighting
+from detection.types import EvidenceFrame, SightingSnapshot
 from models import EnforcementRecord, EvidenceFile
+from models.enums import EvidenceKind, PlatePresence
+from traffic.digests import sha256_hex
 from traffic.errors import InvalidInput
 from traffic.services import evidence_manifest as manifest
 from traffic.services.evidence_font import find_cjk_font
 from traffic.services.evidence_render import Panel, crop, encode_jpeg, render_composite
-from traffic.services.evidence_store import sha256_hex, write_once
+from traffic.services.evidence_store import write_once
 from traffic.services.evidence_verify import VerifyReport, verify_package
-from traffic.services.utc import as_utc, iso_utc, utc_now
+from traffic.services.utc import as_utc, iso_utc, parse_iso_utc, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,7 @@ class EvidenceWriter:
         self,
         session: Session,
         record: EnforcementRecord,
-        sighting: Sighting,
+        sighting: SightingSnapshot,
         camera: CameraLike,
         rule_name: str,
         images: FrameStore,
@@ -134,12 +135,12 @@ class EvidenceWriter:
                    for number, frame in enumerate(panoramas, start=1)]
         best_image = _image_of(sighting.best, images)
         vehicle = crop(best_image, sighting.best.box_xyxy)
-        written.append(self._write(folder, "vehicle.jpg", "vehicle", vehicle, sighting.best.captured_at))
+        written.append(self._write(folder, "vehicle.jpg", EvidenceKind.VEHICLE, vehicle, sighting.best.captured_at))
         plate_source = _plate_frame(sighting)
         plate = None
         if plate_source is not None:
             plate = crop(_image_of(plate_source, images), plate_source.plate_box_xyxy, margin=0.15)
-            written.append(self._write(folder, "plate.jpg", "plate", plate, plate_source.captured_at))
+            written.append(self._write(folder, "plate.jpg", EvidenceKind.PLATE, plate, plate_source.captured_at))
 
         files = [w.file for w in written]
         facts = manifest.facts_from_db(session, record)
@@ -148,18 +149,19 @@ class EvidenceWriter:
                   for n, (w, f) in enumerate(zip(written[: len(panoramas)], panoramas, strict=True), start=1)]
         lines = self._overlay_lines(record, sighting, camera, rule_name, manifest.short_code(code))
         composite = render_composite(panels, vehicle, plate, lines, font)
-        files.append(self._write(folder, "composite.jpg", "composite", composite, None).file)
+        files.append(self._write(folder, "composite.jpg", EvidenceKind.COMPOSITE, composite, None).file)
 
         body = manifest.sealed_body(self._key, facts, files, code)
         seal = manifest.seal_of(self._key, body)
         document = manifest.manifest_document(body, seal)
-        files.append(self._publish(folder, manifest.MANIFEST_NAME, "manifest", document, "application/json", None))
+        files.append(self._publish(folder, manifest.MANIFEST_NAME, EvidenceKind.MANIFEST, document, "application/json", None))
 
         now = utc_now()
         rows = [
             EvidenceFile(
                 record_id=record.id, name=f.name, kind=f.kind, path=f.path, sha256=f.sha256, size=f.size,
-                content_type=f.content_type, captured_at=_parse_instant(f.captured_at), created_at=now,
+                content_type=f.content_type, created_at=now,
+                captured_at=None if f.captured_at is None else parse_iso_utc(f.captured_at),
                 source_frame=f.source_frame, source_sha256=f.source_sha256,
             )
             for f in files
@@ -201,7 +203,7 @@ class EvidenceWriter:
         extension = EXTENSIONS.get(source.content_type)
         if extension is None or sha256_hex(source.data) != source.sha256:
             raise InvalidInput(f"frame {source.frame_id!r} is not a stored JPEG/PNG matching its upload SHA-256")
-        file = self._publish(folder, f"panorama-{number}.{extension}", "panorama", source.data, source.content_type,
+        file = self._publish(folder, f"panorama-{number}.{extension}", EvidenceKind.PANORAMA, source.data, source.content_type,
                              frame.captured_at, source_frame=source.frame_id, source_sha256=source.sha256)
         return _Written(file, _image_of(frame, images))
 
@@ -220,7 +222,7 @@ class EvidenceWriter:
         local = as_utc(frame.captured_at).astimezone(self.tz)
         return f"{number}  {local:%H:%M:%S}.{local.microsecond // 1000:03d}"
 
-    def _overlay_lines(self, record, sighting: Sighting, camera: CameraLike, rule_name: str, short: str) -> list[str]:
+    def _overlay_lines(self, record, sighting: SightingSnapshot, camera: CameraLike, rule_name: str, short: str) -> list[str]:
         local = as_utc(record.captured_at).astimezone(self.tz)
         when = f"{local:%Y-%m-%d %H:%M:%S} 星期{_WEEKDAYS[local.weekday()]}"
         vehicle = VEHICLE_TYPE_NAMES.get(record.vehicle_type, record.vehicle_type)
@@ -238,7 +240,7 @@ def _direction(direction: str | None) -> str:
     return DIRECTION_NAMES.get(direction.strip().lower(), direction)
 
 
-def _distinct_panoramas(sighting: Sighting) -> list[EvidenceFrame]:
+def _distinct_panoramas(sighting: SightingSnapshot) -> list[EvidenceFrame]:
     """Panoramas in time order, one per frame; the best frame joins when fewer than two times are covered."""
     seen: dict[str, EvidenceFrame] = {}
     for frame in sorted(sighting.panoramas, key=lambda f: f.captured_at):
@@ -251,7 +253,7 @@ def _distinct_panoramas(sighting: Sighting) -> list[EvidenceFrame]:
     return sorted(frames, key=lambda f: f.captured_at)[:MAX_PANORAMAS]
 
 
-def _plate_frame(sighting: Sighting) -> EvidenceFrame | None:
+def _plate_frame(sighting: SightingSnapshot) -> EvidenceFrame | None:
     for frame in (sighting.best, *sighting.panoramas):
         if frame.plate_box_xyxy is not None:
             return frame
@@ -266,12 +268,8 @@ def _image_of(frame: EvidenceFrame, images: FrameStore) -> np.ndarray:
 
 
 def _plate_words(record: EnforcementRecord) -> str:
-    if record.plate_state == "plated":
+    if record.plate_state == PlatePresence.PLATED:
         return record.plate_text or "有牌（未识别）"
-    if record.plate_state == "unplated":
+    if record.plate_state == PlatePresence.UNPLATED:
         return "无牌"
     return "未确定"
-
-
-def _parse_instant(text: str | None) -> dt.datetime | None:
-    return None if text is None else dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)

@@ -17,32 +17,17 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Camera, District, EnforcementRecord, EvidenceFile, RestrictionRule, RoadSegment, TimeSlot
+from models import EnforcementRecord, EvidenceFile
+from models.enums import EvidenceKind
+from traffic.services.record_view import manifest_facts, record_codes, record_view
 from traffic.services.utc import iso_utc
 
 FORMAT = "traffic-evidence/1"
-SOURCE_KINDS = ("panorama", "vehicle", "plate")
-SEALED_KINDS = (*SOURCE_KINDS, "composite")
+SOURCE_KINDS = (EvidenceKind.PANORAMA, EvidenceKind.VEHICLE, EvidenceKind.PLATE)
+SEALED_KINDS = (*SOURCE_KINDS, EvidenceKind.COMPOSITE)
 MANIFEST_NAME = "manifest.json"
-
-
-@dataclass(frozen=True)
-class RecordFacts:
-    """The record columns an evidence package vouches for; none of them may change after capture."""
-
-    record_no: str
-    camera: str
-    segment: str
-    district: str
-    rule: str
-    time_slot: str
-    captured_at: str
-    vehicle_type: str
-    plate_state: str
-    plate_text: str | None
 
 
 @dataclass(frozen=True)
@@ -87,21 +72,21 @@ def short_code(code: str) -> str:
     return "-".join(head[i : i + 4] for i in range(0, 16, 4))
 
 
-def _body(key: bytes, facts: RecordFacts, files: list[ManifestFile]) -> dict[str, Any]:
+def _body(key: bytes, facts: dict[str, Any], files: list[ManifestFile]) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "key_id": key_id(key),
-        "record": asdict(facts),
+        "record": facts,
         "files": [file_entry(f) for f in sorted(files, key=lambda f: f.name)],
     }
 
 
-def anti_forgery_code(key: bytes, facts: RecordFacts, files: list[ManifestFile]) -> str:
+def anti_forgery_code(key: bytes, facts: dict[str, Any], files: list[ManifestFile]) -> str:
     """HMAC over the facts and the source files (whatever else is passed is ignored)."""
     return hmac_hex(key, _body(key, facts, [f for f in files if f.kind in SOURCE_KINDS]))
 
 
-def sealed_body(key: bytes, facts: RecordFacts, files: list[ManifestFile], code: str) -> dict[str, Any]:
+def sealed_body(key: bytes, facts: dict[str, Any], files: list[ManifestFile], code: str) -> dict[str, Any]:
     """The manifest without its seal: facts, anti-forgery code, and every sealed file."""
     body = _body(key, facts, [f for f in files if f.kind in SEALED_KINDS])
     body["anti_forgery_code"] = code
@@ -117,31 +102,9 @@ def manifest_document(body: dict[str, Any], seal: str) -> bytes:
     return json.dumps({**body, "seal": seal}, sort_keys=True, indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
 
 
-def facts_from_db(session: Session, record: EnforcementRecord) -> RecordFacts:
+def facts_from_db(session: Session, record: EnforcementRecord) -> dict[str, Any]:
     """The record's facts as the database holds them now (codes, not ids, so they read well in the manifest)."""
-    row = session.execute(
-        select(Camera.code, RoadSegment.code, District.code, RestrictionRule.code, TimeSlot.code)
-        .select_from(EnforcementRecord)
-        .join(Camera, Camera.id == EnforcementRecord.camera_id)
-        .join(RoadSegment, RoadSegment.id == EnforcementRecord.segment_id)
-        .join(District, District.id == EnforcementRecord.district_id)
-        .join(RestrictionRule, RestrictionRule.id == EnforcementRecord.rule_id)
-        .join(TimeSlot, TimeSlot.id == EnforcementRecord.time_slot_id)
-        .where(EnforcementRecord.id == record.id)
-    ).one()
-    camera, segment, district, rule, time_slot = row
-    return RecordFacts(
-        record_no=record.record_no,
-        camera=camera,
-        segment=segment,
-        district=district,
-        rule=rule,
-        time_slot=time_slot,
-        captured_at=iso_utc(record.captured_at),
-        vehicle_type=record.vehicle_type,
-        plate_state=record.plate_state,
-        plate_text=record.plate_text,
-    )
+    return manifest_facts(record_view(record, record_codes(session, record)))
 
 
 def manifest_file_of(row: EvidenceFile) -> ManifestFile:

@@ -8,11 +8,11 @@ other content is refused. Published files are read-only.
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import uuid
 from pathlib import Path
 
+from traffic.digests import file_sha256, sha256_hex
 from traffic.errors import TrafficError
 
 READ_ONLY = 0o444  # a guard against accidents, not against an attacker: hashes and seals do that
@@ -22,18 +22,6 @@ class EvidenceConflict(TrafficError):
     """An evidence file already exists with different content: it is never overwritten."""
 
     status_code = 409
-
-
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def sha256_of_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def write_once(path: Path, data: bytes) -> bool:
@@ -77,7 +65,7 @@ def _write_directly(path: Path, data: bytes) -> None:
 
 
 def _accept_existing(path: Path, data: bytes) -> bool:
-    existing = sha256_of_file(path)
+    existing = file_sha256(path)
     if existing != sha256_hex(data):
         raise EvidenceConflict(
             f"evidence file {path} already exists with different content (sha256 {existing}, new "

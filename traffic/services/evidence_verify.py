@@ -16,8 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import EnforcementRecord, EvidenceFile
+from models.enums import EvidenceKind, FileIntegrity
+from traffic.digests import file_sha256
 from traffic.services import evidence_manifest as manifest
-from traffic.services.evidence_store import sha256_of_file
 
 
 @dataclass(frozen=True)
@@ -49,11 +50,11 @@ class VerifyReport:
 
     @property
     def altered_files(self) -> list[str]:
-        return [f.name for f in self.files if f.status == "altered"]
+        return [f.name for f in self.files if f.status == FileIntegrity.ALTERED]
 
     @property
     def missing_files(self) -> list[str]:
-        return [f.name for f in self.files if f.status == "missing"]
+        return [f.name for f in self.files if f.status == FileIntegrity.MISSING]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -86,7 +87,7 @@ def verify_package(session: Session, record: EnforcementRecord, root: Path, key:
     report.seal_valid = hmac.compare_digest(manifest.seal_of(key, body), record.seal)
     report.database_altered = not (report.seal_valid and report.anti_forgery_valid)
 
-    manifest_row = next((r for r in rows if r.kind == "manifest"), None)
+    manifest_row = next((r for r in rows if r.kind == EvidenceKind.MANIFEST), None)
     sealed, sealed_seal = _authentic_manifest(root, manifest_row, key, report)
     expected = {r.name: (r.kind, r.sha256, r.path) for r in rows}
     if report.database_altered:
@@ -101,7 +102,7 @@ def verify_package(session: Session, record: EnforcementRecord, root: Path, key:
     for name, (kind, sha256, relative) in sorted(expected.items()):
         report.files.append(_check_file(root, name, kind, sha256, relative))
     for check in report.files:
-        if check.status != "ok":
+        if check.status != FileIntegrity.OK:
             report.problems.append(f"{check.name} is {check.status}")
     report.problems.extend(_unlisted_files(root, rows, expected))
     return report
@@ -110,9 +111,9 @@ def verify_package(session: Session, record: EnforcementRecord, root: Path, key:
 def _check_file(root: Path, name: str, kind: str, sha256: str, relative: str) -> FileCheck:
     path = _inside(root, relative)
     if path is None or not path.is_file():
-        return FileCheck(name, kind, "missing", sha256, None)
-    actual = sha256_of_file(path)
-    return FileCheck(name, kind, "ok" if actual == sha256 else "altered", sha256, actual)
+        return FileCheck(name, kind, FileIntegrity.MISSING, sha256, None)
+    actual = file_sha256(path)
+    return FileCheck(name, kind, FileIntegrity.OK if actual == sha256 else FileIntegrity.ALTERED, sha256, actual)
 
 
 def _authentic_manifest(root: Path, row: EvidenceFile | None, key: bytes, report: VerifyReport

@@ -2,21 +2,21 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from models import Camera, EnforcementRecord, IngestFrame, Sighting, frame_sightings
+from models.enums import FrameStatus
+from traffic.db import insert_or_nothing
+from traffic.digests import sha256_hex
 from traffic.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
 from traffic.services.camera_keys import authenticate_camera
 from traffic.services.image_check import inspect_image
 
 FRAME_ID = re.compile(r"[A-Za-z0-9._:~-]{1,128}")
-QUEUED, PROCESSING, DONE, FAILED = "queued", "processing", "done", "failed"
 
 
 @dataclass(frozen=True)
@@ -97,33 +97,19 @@ def accept_frame(
         raise PayloadTooLarge(f"image: {len(submission.image)} bytes is more than the limit of {max_bytes}")
     captured_at = parse_capture_time(submission.captured_at, now, max_ahead_s)
     info = inspect_image(submission.image)
-    sha256 = hashlib.sha256(submission.image).hexdigest()
+    sha256 = sha256_hex(submission.image)
     frame_id = submission.frame_id.strip() if submission.frame_id else sha256
     if not FRAME_ID.fullmatch(frame_id):
         raise InvalidInput("frame_id: use 1 to 128 characters among letters, digits and . _ : ~ -")
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(IngestFrame)
-        .values(
-            frame_id=frame_id,
-            camera_id=camera.id,
-            captured_at=captured_at,
-            received_at=now,
-            content_type=info.content_type,
-            sha256=sha256,
-            size=len(submission.image),
-            width=info.width,
-            height=info.height,
-            image=submission.image,
-            status=QUEUED,
-            attempts=0,
-        )
-        .on_conflict_do_nothing(index_elements=[IngestFrame.frame_id])
-        .returning(IngestFrame.id)
-    )
+    row = {
+        "frame_id": frame_id, "camera_id": camera.id, "captured_at": captured_at, "received_at": now,
+        "content_type": info.content_type, "sha256": sha256, "size": len(submission.image), "width": info.width,
+        "height": info.height, "image": submission.image, "status": FrameStatus.QUEUED, "attempts": 0,
+    }
+    statement = insert_or_nothing(session, IngestFrame, row, [IngestFrame.frame_id]).returning(IngestFrame.id)
     pk = session.execute(statement).scalar()
     if pk is not None:
-        return AcceptedFrame(pk, frame_id, camera.id, QUEUED, duplicate=False)
+        return AcceptedFrame(pk, frame_id, camera.id, FrameStatus.QUEUED, duplicate=False)
     existing = session.execute(
         select(IngestFrame.id, IngestFrame.camera_id, IngestFrame.sha256, IngestFrame.status).where(
             IngestFrame.frame_id == frame_id
@@ -148,7 +134,7 @@ def frame_report(session: Session, frame_id: str, camera_id: int) -> FrameReport
         raise NotFound(f"frame {frame_id!r} does not exist")
     frame, camera_code = row
     sightings: list[FrameSightingInfo] = []
-    if frame.status == DONE:
+    if frame.status == FrameStatus.DONE:
         rows = session.execute(
             select(Sighting, EnforcementRecord.record_no)
             .join(frame_sightings, frame_sightings.c.sighting_id == Sighting.id)

@@ -15,11 +15,12 @@ from typing import Any
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from models import Camera, District, EnforcementRecord, RestrictionRule, RoadSegment, Sighting, TimeSlot
+from models import Camera, District, EnforcementRecord, RoadSegment, Sighting, TimeSlot
 from traffic.errors import InvalidInput, NotFound
 from traffic.services.actors import Actor
+from traffic.services.record_view import RecordCodes, record_view, select_records_with_codes
 from traffic.services.scope import within_scope
-from traffic.services.utc import as_utc, iso_utc
+from traffic.services.utc import as_utc, iso_utc, parse_iso_utc
 
 MAX_LIMIT = 500
 
@@ -41,7 +42,7 @@ class ListFilters:
 
 @dataclass(frozen=True)
 class Page:
-    items: list[dict[str, Any]]
+    items: list[Any]  # RecordView for records, dicts for sightings
     next_cursor: str | None
 
 
@@ -56,27 +57,20 @@ def decode_cursor(kind: str, cursor: str) -> tuple[dt.datetime, int]:
         data = json.loads(raw)
         if data["k"] != kind or not isinstance(data["i"], int):
             raise ValueError(kind)
-        at = dt.datetime.strptime(data["t"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+        at = parse_iso_utc(data["t"])
     except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
         raise InvalidInput("cursor is not one this listing issued") from exc
     return at, data["i"]
 
 
 def list_records(session: Session, actor: Actor, filters: ListFilters, cursor: str | None, limit: int) -> Page:
-    slot = aliased(TimeSlot)
-    query = (
-        select(EnforcementRecord, Camera.code, RoadSegment.code, District.code, slot.code, RestrictionRule.code)
-        .join(Camera, Camera.id == EnforcementRecord.camera_id)
-        .join(RoadSegment, RoadSegment.id == EnforcementRecord.segment_id)
-        .join(District, District.id == EnforcementRecord.district_id)
-        .join(slot, slot.id == EnforcementRecord.time_slot_id)
-        .join(RestrictionRule, RestrictionRule.id == EnforcementRecord.rule_id)
+    query = _filtered(
+        session, actor, select_records_with_codes(), EnforcementRecord, EnforcementRecord.captured_at, filters
     )
-    query = _filtered(session, actor, query, EnforcementRecord, EnforcementRecord.captured_at, filters)
     if filters.status:
         query = query.where(EnforcementRecord.status == filters.status)
     rows, next_cursor = _page(session, query, "r", EnforcementRecord, EnforcementRecord.captured_at, cursor, limit)
-    return Page([record_item(r, *codes) for r, *codes in rows], next_cursor)
+    return Page([record_view(r, RecordCodes(*codes)) for r, *codes in rows], next_cursor)
 
 
 def list_sightings(session: Session, actor: Actor, filters: ListFilters, cursor: str | None, limit: int) -> Page:
@@ -93,45 +87,6 @@ def list_sightings(session: Session, actor: Actor, filters: ListFilters, cursor:
     query = _filtered(session, actor, query, Sighting, Sighting.first_seen, filters)
     rows, next_cursor = _page(session, query, "s", Sighting, Sighting.first_seen, cursor, limit)
     return Page([_sighting_item(*row) for row in rows], next_cursor)
-
-
-def record_codes(session: Session, record: EnforcementRecord) -> tuple[str, str, str, str, str]:
-    """Camera, segment, district, time slot and rule codes of one record."""
-    return session.execute(
-        select(Camera.code, RoadSegment.code, District.code, TimeSlot.code, RestrictionRule.code)
-        .select_from(EnforcementRecord)
-        .join(Camera, Camera.id == EnforcementRecord.camera_id)
-        .join(RoadSegment, RoadSegment.id == EnforcementRecord.segment_id)
-        .join(District, District.id == EnforcementRecord.district_id)
-        .join(TimeSlot, TimeSlot.id == EnforcementRecord.time_slot_id)
-        .join(RestrictionRule, RestrictionRule.id == EnforcementRecord.rule_id)
-        .where(EnforcementRecord.id == record.id)
-    ).one()
-
-
-def record_item(record: EnforcementRecord, camera: str, segment: str, district: str, time_slot: str,
-                rule: str) -> dict[str, Any]:
-    return {
-        "id": record.id,
-        "record_no": record.record_no,
-        "status": record.status,
-        "action": record.action,
-        "camera": camera,
-        "segment": segment,
-        "district": district,
-        "time_slot": time_slot,
-        "rule": rule,
-        "vehicle_type": record.vehicle_type,
-        "plate_state": record.plate_state,
-        "plate_text": record.plate_text,
-        "captured_at": as_utc(record.captured_at),
-        "review_deadline": as_utc(record.review_deadline),
-        "reasons": record.reasons,
-        "sighting_id": record.sighting_id,
-        "anti_forgery_code": record.anti_forgery_code,
-        "created_at": as_utc(record.created_at),
-        "updated_at": as_utc(record.updated_at),
-    }
 
 
 def _sighting_item(s: Sighting, camera: str, segment: str, district: str, time_slot: str | None,

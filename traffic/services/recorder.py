@@ -8,22 +8,23 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from detection.types import SightingEvent
-from detection.types import Sighting as VisionSighting
+from detection.types import SightingEvent, SightingSnapshot
 from models import EnforcementRecord, RecordSequence, RestrictionRule, Sighting, TimeSlot, frame_sightings
+from models.enums import PlatePresence, RecordEventKind, RecordStatus, SightingStatus
+from traffic.db import dialect_insert
 from traffic.rules.engine import Decision
 from traffic.services.cameras import CameraRef
 from traffic.services.evidence import FrameStore
+from traffic.services.record_view import event_payload, record_codes, record_view
 from traffic.services.rulebook import Rulebook, load_rulebook
 
-PLATED = {"plated": True, "unplated": False, "unknown": None}
+PLATED = {PlatePresence.PLATED: True, PlatePresence.UNPLATED: False, PlatePresence.UNKNOWN: None}
 
 
 class EvidenceWriterLike(Protocol):
-    def write_package(self, session: Session, record: EnforcementRecord, sighting: VisionSighting,
+    def write_package(self, session: Session, record: EnforcementRecord, sighting: SightingSnapshot,
                       camera: CameraRef, rule_name: str, images: FrameStore) -> list: ...
 
 
@@ -50,8 +51,7 @@ class RulebookCache:
 
 def next_record_number(session: Session, day: dt.date, segment_id: int) -> int:
     """Take the next sequence number of (day, segment) atomically, on SQLite and PostgreSQL alike."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(RecordSequence).values(day=day, segment_id=segment_id, last=1)
+    stmt = dialect_insert(session, RecordSequence).values(day=day, segment_id=segment_id, last=1)
     stmt = stmt.on_conflict_do_update(
         index_elements=[RecordSequence.day, RecordSequence.segment_id],
         set_={"last": RecordSequence.last + 1},
@@ -93,8 +93,8 @@ class Recorder:
         touched: dict[int, Sighting] = {}
         for event in events:
             row = self._upsert_sighting(session, camera, event.sighting, source, f"{track_prefix}:{event.sighting.track_id}")
-            if event.kind == "ended" and row.status != "closed":
-                row.status = "closed"
+            if event.kind == "ended" and row.status != SightingStatus.CLOSED:
+                row.status = SightingStatus.CLOSED
                 self._maybe_record(session, camera, row, event.sighting, images)
             touched[row.id] = row
         if frame_pk is not None and touched:
@@ -106,7 +106,7 @@ class Recorder:
         return list(touched.values())
 
     def _upsert_sighting(
-        self, session: Session, camera: CameraRef, vision: VisionSighting, source: str, track_key: str
+        self, session: Session, camera: CameraRef, vision: SightingSnapshot, source: str, track_key: str
     ) -> Sighting:
         row = session.scalar(select(Sighting).where(Sighting.camera_id == camera.id, Sighting.track_key == track_key))
         if row is None:
@@ -115,7 +115,7 @@ class Recorder:
                 segment_id=camera.segment_id,
                 district_id=camera.district_id,
                 track_key=track_key,
-                status="open",
+                status=SightingStatus.OPEN,
                 source=source,
                 model_version=self.model_version,
                 created_at=self.clock(),
@@ -138,7 +138,7 @@ class Recorder:
         return row
 
     def _maybe_record(
-        self, session: Session, camera: CameraRef, row: Sighting, vision: VisionSighting, images: FrameStore
+        self, session: Session, camera: CameraRef, row: Sighting, vision: SightingSnapshot, images: FrameStore
     ) -> EnforcementRecord | None:
         if session.scalar(select(EnforcementRecord.id).where(EnforcementRecord.sighting_id == row.id)) is not None:
             return None  # one vehicle pass, one record: a replayed end changes nothing
@@ -158,7 +158,7 @@ class Recorder:
         session: Session,
         camera: CameraRef,
         row: Sighting,
-        vision: VisionSighting,
+        vision: SightingSnapshot,
         decision: Decision,
         rulebook: Rulebook,
         images: FrameStore,
@@ -183,7 +183,7 @@ class Recorder:
             plate_text=vision.plate.text,
             captured_at=vision.first_seen,
             review_deadline=vision.first_seen + dt.timedelta(days=self.review_days),
-            status="pending_review",
+            status=RecordStatus.PENDING_REVIEW,
             reasons=list(decision.reasons),
             created_at=now,
             updated_at=now,
@@ -191,22 +191,6 @@ class Recorder:
         session.add(record)
         session.flush()
         self.evidence.write_package(session, record, vision, camera, rule.name, images)
-        self.emit(session, "record.created", record, record_payload(record, camera))
+        view = record_view(record, record_codes(session, record))
+        self.emit(session, RecordEventKind.CREATED, record, event_payload(view))
         return record
-
-
-def record_payload(record: EnforcementRecord, camera: CameraRef) -> dict:
-    return {
-        "id": record.id,
-        "record_no": record.record_no,
-        "status": record.status,
-        "camera": camera.code,
-        "segment": camera.segment_code,
-        "district": camera.district_code,
-        "vehicle_type": record.vehicle_type,
-        "plate_state": record.plate_state,
-        "plate_text": record.plate_text,
-        "action": record.action,
-        "captured_at": record.captured_at.isoformat(),
-        "review_deadline": record.review_deadline.isoformat(),
-    }

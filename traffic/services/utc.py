@@ -20,6 +20,14 @@ def as_utc(value: dt.datetime) -> dt.datetime:
     return value.astimezone(dt.UTC)
 
 
+ISO_UTC_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
 def iso_utc(value: dt.datetime) -> str:
     """A fixed-width, sortable ISO 8601 text of the instant in UTC, e.g. 2023-06-05T00:15:02.120000Z."""
-    return as_utc(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return as_utc(value).strftime(ISO_UTC_FORMAT)
+
+
+def parse_iso_utc(text: str) -> dt.datetime:
+    """The aware UTC instant of a text written by ``iso_utc``; ValueError for any other text."""
+    return dt.datetime.strptime(text, ISO_UTC_FORMAT).replace(tzinfo=dt.UTC)

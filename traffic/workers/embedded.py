@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from traffic.settings import Settings
 from traffic.workers.queues import DatabaseQueue, FrameAnnouncer
-from traffic.workers.worker import VisionStack, Worker
+from traffic.workers.worker import WorkerResources, Worker
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ class EmbeddedWorkers:
         settings: Settings,
         session_factory: sessionmaker[Session],
         announcer: FrameAnnouncer,
-        stack: VisionStack | None = None,
+        stack: WorkerResources | None = None,
     ) -> None:
         self.settings = settings
         self.session_factory = session_factory
@@ -50,10 +50,10 @@ class EmbeddedWorkers:
         for thread in self.threads:
             thread.join(timeout)
 
-    def _shared_stack(self) -> VisionStack:
+    def _shared_stack(self) -> WorkerResources:
         with self._ready:
             if self.stack is None:
-                self.stack = VisionStack.from_settings(self.settings, self.session_factory)
+                self.stack = WorkerResources.from_settings(self.settings, self.session_factory)
             return self.stack
 
     def _run(self) -> None:

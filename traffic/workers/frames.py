@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from detection.types import EvidenceFrame
 from models import CameraState, IngestFrame
+from models.enums import FrameStatus
 from traffic.services.evidence import SourceFrame
-from traffic.services.ingest import DONE, FAILED, PROCESSING, QUEUED
 
-WAITING = (QUEUED, PROCESSING)  # a frame left `processing` by a dead worker is waiting again
+WAITING = (FrameStatus.QUEUED, FrameStatus.PROCESSING)  # a frame left `processing` by a dead worker is waiting again
 
 
 @dataclass(frozen=True)
@@ -102,23 +102,23 @@ def settled_frame_ids(session: Session, frame_ids: Sequence[str]) -> set[str]:
 def start_attempt(session: Session, pk: int) -> bytes:
     """Mark the frame as being processed, count the attempt, and return its image bytes."""
     session.execute(
-        update(IngestFrame).where(IngestFrame.id == pk).values(status=PROCESSING, attempts=IngestFrame.attempts + 1)
+        update(IngestFrame).where(IngestFrame.id == pk).values(status=FrameStatus.PROCESSING, attempts=IngestFrame.attempts + 1)
     )
     return session.scalar(select(IngestFrame.image).where(IngestFrame.id == pk))
 
 
 def mark_done(session: Session, pk: int, now: dt.datetime) -> None:
-    session.execute(update(IngestFrame).where(IngestFrame.id == pk).values(status=DONE, error=None, processed_at=now))
+    session.execute(update(IngestFrame).where(IngestFrame.id == pk).values(status=FrameStatus.DONE, error=None, processed_at=now))
 
 
 def mark_failed(session: Session, pk: int, reason: str, now: dt.datetime) -> None:
     session.execute(
-        update(IngestFrame).where(IngestFrame.id == pk).values(status=FAILED, error=reason[:2000], processed_at=now)
+        update(IngestFrame).where(IngestFrame.id == pk).values(status=FrameStatus.FAILED, error=reason[:2000], processed_at=now)
     )
 
 
 def mark_retry(session: Session, pk: int, reason: str) -> None:
-    session.execute(update(IngestFrame).where(IngestFrame.id == pk).values(status=QUEUED, error=reason[:2000]))
+    session.execute(update(IngestFrame).where(IngestFrame.id == pk).values(status=FrameStatus.QUEUED, error=reason[:2000]))
 
 
 def decode_image(data: bytes | None) -> np.ndarray | None:

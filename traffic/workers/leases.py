@@ -9,11 +9,10 @@ import datetime as dt
 import uuid
 
 from sqlalchemy import or_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import CameraState
-from traffic.db import transaction
+from traffic.db import insert_or_nothing, transaction
 
 
 class LeaseLost(Exception):
@@ -22,12 +21,8 @@ class LeaseLost(Exception):
 
 def ensure_state_row(session: Session, camera_id: int) -> None:
     """Create the camera's state row if it has none (insert-or-nothing, safe under concurrency)."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    session.execute(
-        insert(CameraState).values(camera_id=camera_id, epoch=0).on_conflict_do_nothing(
-            index_elements=[CameraState.camera_id]
-        )
-    )
+    session.execute(insert_or_nothing(session, CameraState, {"camera_id": camera_id, "epoch": 0},
+                                      [CameraState.camera_id]))
 
 
 class CameraLeases:

@@ -18,15 +18,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from detection.types import Frame, SightingEvent
 from models import CameraState
+from models.enums import SightingSource
 from traffic.db import transaction
 from traffic.services.cameras import CameraRef, load_camera_by_id
 from traffic.settings import Settings
-from traffic.workers import frames as queue
+from traffic.workers import frames
 from traffic.workers.leases import CameraLeases, LeaseLost
 from traffic.workers.quarantine import LIFTED, describe, quarantine_values
 
 log = logging.getLogger(__name__)
-SOURCE = "push"
+SOURCE = SightingSource.PUSH
 
 
 class PipelineLike(Protocol):
@@ -35,8 +36,8 @@ class PipelineLike(Protocol):
     def checkpoint(self) -> bytes: ...
 
 
-class VisionLike(Protocol):
-    """What the processor needs of traffic.vision.VisionRuntime."""
+class PipelineFactoryLike(Protocol):
+    """What the processor needs of traffic.vision.PipelineFactory: camera pipelines over one shared model."""
 
     lock: threading.Lock
 
@@ -74,14 +75,14 @@ class CameraProcessor:
     def __init__(
         self,
         session_factory: sessionmaker[Session],
-        vision: VisionLike,
+        pipelines: PipelineFactoryLike,
         recorder: RecorderLike,
         settings: Settings,
         worker_id: str,
         clock: Callable[[], dt.datetime] = utc_now,
     ) -> None:
         self.session_factory = session_factory
-        self.vision = vision
+        self.pipelines = pipelines
         self.recorder = recorder
         self.settings = settings
         self.clock = clock
@@ -99,7 +100,7 @@ class CameraProcessor:
             run = self._open(camera_id, token)
             while True:
                 with self.session_factory() as session:
-                    batch = queue.waiting_frames(session, camera_id, self.settings.worker_batch)
+                    batch = frames.waiting_frames(session, camera_id, self.settings.worker_batch)
                 if not batch:
                     return handled
                 for frame in batch:
@@ -136,7 +137,7 @@ class CameraProcessor:
                 continue
             try:
                 with self.session_factory() as session:
-                    if queue.has_waiting_frames(session, camera_id):
+                    if frames.has_waiting_frames(session, camera_id):
                         continue  # frames arrived meanwhile: draining them ends the tracks by the capture gap
                 run = self._open(camera_id, token)
                 now = self.clock()
@@ -172,7 +173,7 @@ class CameraProcessor:
                     CameraState.camera_id == camera_id
                 )
             ).one()
-        pipeline = self.vision.pipeline_for(camera, row.state, inertia=self.settings.zone_inertia)
+        pipeline = self.pipelines.pipeline_for(camera, row.state, inertia=self.settings.zone_inertia)
         return CameraRun(camera, token, pipeline, row.epoch, row.last_captured_at)
 
     def _reopen(self, run: CameraRun) -> None:
@@ -181,23 +182,23 @@ class CameraProcessor:
 
     def _finish_tracks(self, session: Session, run: CameraRun) -> None:
         """End every open track (with the current epoch's keys) and start the next epoch from nothing."""
-        with self.vision.lock:
+        with self.pipelines.lock:
             events = run.pipeline.finish()
         self.recorder.apply(
             session, run.camera, events, source=SOURCE, track_prefix=run.track_prefix, frame_pk=None,
-            images=queue.StoredFrameImages(session),
+            images=frames.StoredFrameImages(session),
         )
-        run.pipeline = self.vision.pipeline_for(run.camera, None, inertia=self.settings.zone_inertia)
+        run.pipeline = self.pipelines.pipeline_for(run.camera, None, inertia=self.settings.zone_inertia)
         run.epoch += 1
 
-    def _fail(self, run: CameraRun, frame: queue.WaitingFrame, reason: str) -> None:
+    def _fail(self, run: CameraRun, frame: frames.WaitingFrame, reason: str) -> None:
         now = self.clock()
         with transaction(self.session_factory) as session:
             self.leases.fence(session, run.camera.id, run.token, now)
-            queue.mark_failed(session, frame.pk, reason, now)
+            frames.mark_failed(session, frame.pk, reason, now)
         log.warning("camera %s frame %s failed: %s", run.camera.code, frame.frame_id, reason)
 
-    def _handle(self, run: CameraRun, frame: queue.WaitingFrame) -> str | None:
+    def _handle(self, run: CameraRun, frame: frames.WaitingFrame) -> str | None:
         """Process one frame (or fail it for good); the reason when it hit a failure worth retrying later."""
         limit = self.settings.frame_max_attempts
         if frame.attempts >= limit:
@@ -210,8 +211,8 @@ class CameraProcessor:
             return None
         with transaction(self.session_factory) as session:
             self.leases.fence(session, run.camera.id, run.token, self.clock())
-            data = queue.start_attempt(session, frame.pk)
-        image = queue.decode_image(data)
+            data = frames.start_attempt(session, frame.pk)
+        image = frames.decode_image(data)
         if image is None:
             self._fail(run, frame, "the image cannot be decoded")
             return None
@@ -229,23 +230,23 @@ class CameraProcessor:
                 return None
             with transaction(self.session_factory) as session:
                 self.leases.fence(session, run.camera.id, run.token, self.clock())
-                queue.mark_retry(session, frame.pk, reason)
+                frames.mark_retry(session, frame.pk, reason)
             return reason
 
-    def _process(self, run: CameraRun, frame: queue.WaitingFrame, image) -> None:
+    def _process(self, run: CameraRun, frame: frames.WaitingFrame, image) -> None:
         # The model runs before the transaction opens: on SQLite a transaction holds the write lock, and pushed
         # frames must not wait for inference to be accepted. A failure below reopens the run from its checkpoint.
         ending: tuple[str, list] | None = None
         if run.last_captured_at is not None and frame.captured_at - run.last_captured_at > self.quiet:
-            with self.vision.lock:  # the camera was quiet: whatever was tracked has left
+            with self.pipelines.lock:  # the camera was quiet: whatever was tracked has left
                 ending = (run.track_prefix, run.pipeline.finish())
-            run.pipeline = self.vision.pipeline_for(run.camera, None, inertia=self.settings.zone_inertia)
+            run.pipeline = self.pipelines.pipeline_for(run.camera, None, inertia=self.settings.zone_inertia)
             run.epoch += 1
-        with self.vision.lock:
+        with self.pipelines.lock:
             events = run.pipeline.process(Frame(image, frame.captured_at, frame.pk, frame.frame_id))
         now = self.clock()
         with transaction(self.session_factory) as session:
-            images = queue.StoredFrameImages(session, (frame.frame_id, image))
+            images = frames.StoredFrameImages(session, (frame.frame_id, image))
             if ending is not None:
                 self.recorder.apply(session, run.camera, ending[1], source=SOURCE, track_prefix=ending[0],
                                     frame_pk=None, images=images)
@@ -253,7 +254,7 @@ class CameraProcessor:
                 session, run.camera, events, source=SOURCE, track_prefix=run.track_prefix, frame_pk=frame.pk,
                 images=images,
             )
-            queue.mark_done(session, frame.pk, now)
+            frames.mark_done(session, frame.pk, now)
             self.leases.fence(
                 session, run.camera.id, run.token, now, state=run.pipeline.checkpoint(), epoch=run.epoch,
                 last_captured_at=frame.captured_at, last_frame_id=frame.frame_id, updated_at=now, **LIFTED,

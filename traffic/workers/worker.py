@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from traffic.settings import Settings
 from traffic.workers.frames import cameras_with_waiting_frames
-from traffic.workers.processor import CameraProcessor, RecorderLike, VisionLike
+from traffic.workers.processor import CameraProcessor, PipelineFactoryLike, RecorderLike
 from traffic.workers.queues import DatabaseQueue, WorkSource, uses_redis
 
 log = logging.getLogger(__name__)
@@ -25,20 +25,20 @@ def new_worker_id() -> str:
 
 
 @dataclass(frozen=True)
-class VisionStack:
+class WorkerResources:
     """What every worker of a process shares: the loaded model (behind its lock) and the recorder."""
 
-    vision: VisionLike
+    pipelines: PipelineFactoryLike
     recorder: RecorderLike
 
     @classmethod
-    def from_settings(cls, settings: Settings, session_factory: sessionmaker[Session] | None = None) -> VisionStack:
+    def from_settings(cls, settings: Settings, session_factory: sessionmaker[Session] | None = None) -> WorkerResources:
         """Load the model and build the recorder (evidence dates in the city file's timezone when it is known)."""
-        from traffic.services.wiring import build_recorder
-        from traffic.vision import VisionRuntime
+        from traffic.services.recorder_factory import build_recorder
+        from traffic.vision import PipelineFactory
 
-        runtime = VisionRuntime.from_settings(settings)
-        return cls(runtime, build_recorder(settings, runtime.model_version, session_factory))
+        pipelines = PipelineFactory.from_settings(settings)
+        return cls(pipelines, build_recorder(settings, pipelines.model_version, session_factory))
 
 
 class Worker:
@@ -63,7 +63,7 @@ class Worker:
         cls,
         settings: Settings,
         session_factory: sessionmaker[Session],
-        stack: VisionStack,
+        stack: WorkerResources,
         *,
         source: WorkSource | None = None,
         stop: threading.Event | None = None,
@@ -78,7 +78,7 @@ class Worker:
                 source = RedisStreamQueue(settings, session_factory, consumer=worker_id)
             else:
                 source = DatabaseQueue(session_factory)
-        processor = CameraProcessor(session_factory, stack.vision, stack.recorder, settings, worker_id)
+        processor = CameraProcessor(session_factory, stack.pipelines, stack.recorder, settings, worker_id)
         return cls(processor, source, settings, stop)
 
     def run(self, *, until_idle: bool = False) -> None:

@@ -15,13 +15,14 @@ import uvicorn
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import Role
+from models.enums import RecordEventKind
 from tests.support.auth import TEST_PASSWORD_COST, headers_for
 from tests.support.databases import fresh_database
 from tests.support.factories import SHANGHAI, make_city, make_record
 from traffic import migrate
 from traffic.api.app import create_app
 from traffic.db import make_engine, make_session_factory, transaction
-from traffic.services.events import RECORD_CREATED, RECORD_STATUS_CHANGED, emit
+from traffic.services.events import emit
 from traffic.settings import Settings
 
 READ_TIMEOUT = httpx.Timeout(10.0)
@@ -34,7 +35,7 @@ class LiveServer:
     headers: dict[str, str]  # an admin's
     cities: Iterator[int] = field(default_factory=itertools.count)
 
-    def emit(self, count: int, kind: str = RECORD_CREATED) -> list[int]:
+    def emit(self, count: int, kind: str = RecordEventKind.CREATED) -> list[int]:
         """Commit ``count`` new records, each with one event; their event ids."""
         with transaction(self.factory) as session:
             city = make_city(session, suffix=f"L{next(self.cities)}")
@@ -111,7 +112,7 @@ def test_resumes_after_last_event_id_in_order(live: LiveServer) -> None:
         assert response.headers["content-type"].startswith("text/event-stream")
         events = take_events(read_stream(response), 2)
     assert [e[0] for e in events] == rest
-    assert {e[1] for e in events} == {RECORD_CREATED}
+    assert {e[1] for e in events} == {RecordEventKind.CREATED}
     assert all(e[2]["id"] == e[0] and e[2]["data"]["record_no"] for e in events)
 
 
@@ -122,9 +123,9 @@ def test_without_last_event_id_only_new_events_arrive(live: LiveServer) -> None:
         stream = read_stream(response)
         kind, text = next(stream)
         assert (kind, text) == ("comment", f"stream after {old}")  # the stream is live from here on
-        new = live.emit(2, kind=RECORD_STATUS_CHANGED)
+        new = live.emit(2, kind=RecordEventKind.STATUS_CHANGED)
         events = take_events(stream, 2)
-    assert [e[0] for e in events] == new and events[0][1] == RECORD_STATUS_CHANGED
+    assert [e[0] for e in events] == new and events[0][1] == RecordEventKind.STATUS_CHANGED
 
 
 def test_quiet_streams_get_keep_alive_comments_and_the_loop_stays_free(live: LiveServer) -> None:
@@ -153,8 +154,8 @@ def test_a_subscriber_sees_only_the_events_of_their_districts(live: LiveServer) 
         assert next(stream)[0] == "comment"  # live from here on
         with transaction(live.factory) as session:  # another district's event first, then one of their own
             at = dt.datetime(2023, 6, 5, 7, 30, tzinfo=SHANGHAI)
-            emit(session, RECORD_CREATED, make_record(session, other, at), {})
-            mine = emit(session, RECORD_CREATED, make_record(session, own, at), {}).id
+            emit(session, RecordEventKind.CREATED, make_record(session, other, at), {})
+            mine = emit(session, RecordEventKind.CREATED, make_record(session, own, at), {}).id
         [event] = take_events(stream, 1)
     assert event[0] == mine
 

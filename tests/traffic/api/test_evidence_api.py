@@ -76,7 +76,10 @@ def test_verify_reports_an_altered_database_hash(client, session, package) -> No
     assert any("size of panorama-2.jpg" in p for p in report["problems"])
 
 
-def test_unknown_file_name_is_404(client, package) -> None:
+@pytest.mark.parametrize("name", ["..%2F..%2Fsecret_key", "secret_key", "manifest.json%00.jpg"])
+def test_a_name_outside_the_package_is_not_found_and_nothing_is_served(client, package, name) -> None:
     record, _, _ = package
-    response = client.get(f"/api/v1/records/{record.id}/evidence/..%2F..%2Fsecret_key")
+    response = client.get(f"/api/v1/records/{record.id}/evidence/{name}")
     assert response.status_code == 404
+    assert response.json()["error"] == "NotFound"
+    assert response.headers["content-type"] == "application/json"

@@ -5,8 +5,9 @@ import datetime as dt
 
 import pytest
 
+from models.enums import RecordEventKind
 from tests.support.factories import SHANGHAI, make_city, make_record
-from traffic.services.events import RECORD_CREATED, emit
+from traffic.services.events import emit
 
 BASE = "/api/v1/webhooks"
 BODY = {"url": "https://example.org/hooks/traffic", "secret": "whsec-0123456789abcdef", "events": ["record.created"]}
@@ -22,7 +23,7 @@ def test_create_list_get_deliveries_delete(client, session) -> None:
     assert client.get(f"{BASE}/{hook['id']}").json() == hook
 
     record = make_record(session, make_city(session), dt.datetime(2023, 6, 5, 7, 30, tzinfo=SHANGHAI))
-    event = emit(session, RECORD_CREATED, record, {})
+    event = emit(session, RecordEventKind.CREATED, record, {})
     session.flush()
     [delivery] = client.get(f"{BASE}/{hook['id']}/deliveries").json()
     assert delivery["event_id"] == event.id and delivery["status"] == "pending" and delivery["attempts"] == 0

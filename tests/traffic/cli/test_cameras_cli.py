@@ -4,41 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
-from typer.testing import CliRunner
 
 from models import Camera, CameraState
-from tests.support.databases import fresh_database
 from tests.support.ingest import INGEST_CITY
-from traffic.cli.main import app
 from traffic.db import make_engine, make_session_factory
 from traffic.errors import Unauthorized
 from traffic.services.camera_keys import authenticate_camera
 from traffic.workers.leases import ensure_state_row
 
 
-@pytest.fixture()
-def database(backend: str, tmp_path: Path, monkeypatch):
-    with fresh_database(backend, tmp_path) as url:
-        monkeypatch.setenv("TRAFFIC_DATABASE_URL", url)
-        monkeypatch.setenv("TRAFFIC_DATA_DIR", str(tmp_path / "data"))
-        yield url
-
-
-def run(*args: str):
-    return CliRunner().invoke(app, list(args), catch_exceptions=False)
-
-
-def test_issue_key_prints_a_new_key_and_revokes_the_old(database) -> None:
-    assert run("db", "upgrade").exit_code == 0
-    assert run("config", "apply", str(INGEST_CITY)).exit_code == 0
-    first = run("cameras", "issue-key", "CAM-A")
+def test_issue_key_prints_a_new_key_and_revokes_the_old(database, cli) -> None:
+    assert cli("db", "upgrade").exit_code == 0
+    assert cli("config", "apply", str(INGEST_CITY)).exit_code == 0
+    first = cli("cameras", "issue-key", "CAM-A")
     assert first.exit_code == 0, first.output
     old_key = first.stdout.strip()
-    new_key = run("cameras", "issue-key", "CAM-A").stdout.strip()
+    new_key = cli("cameras", "issue-key", "CAM-A").stdout.strip()
     assert len(old_key) >= 43 and len(new_key) >= 43 and old_key != new_key
     engine = make_engine(database)
     try:
@@ -53,17 +37,17 @@ def test_issue_key_prints_a_new_key_and_revokes_the_old(database) -> None:
         engine.dispose()
 
 
-def test_issue_key_for_an_unknown_camera_fails_cleanly(database) -> None:
-    run("db", "upgrade")
-    result = run("cameras", "issue-key", "NOPE")
+def test_issue_key_for_an_unknown_camera_fails_cleanly(database, cli) -> None:
+    cli("db", "upgrade")
+    result = cli("cameras", "issue-key", "NOPE")
     assert result.exit_code == 2
     assert "camera 'NOPE' does not exist" in result.output
 
 
-def test_cameras_status_names_a_quarantined_camera_and_why(database) -> None:
-    run("db", "upgrade")
-    run("config", "apply", str(INGEST_CITY))
-    assert run("cameras", "status").exit_code == 0  # nothing quarantined: a monitoring check passes
+def test_cameras_status_names_a_quarantined_camera_and_why(database, cli) -> None:
+    cli("db", "upgrade")
+    cli("config", "apply", str(INGEST_CITY))
+    assert cli("cameras", "status").exit_code == 0  # nothing quarantined: a monitoring check passes
     engine = make_engine(database)
     try:
         with make_session_factory(engine)() as session:
@@ -75,13 +59,13 @@ def test_cameras_status_names_a_quarantined_camera_and_why(database) -> None:
             session.commit()
     finally:
         engine.dispose()
-    result = run("cameras", "status")
+    result = cli("cameras", "status")
     assert result.exit_code == 1
     lines = {line.split("\t")[0]: line for line in result.stdout.splitlines()}
     assert "隔离 quarantined" in lines["CAM-A"] and "原因 reason: UnpicklingError: invalid load key" in lines["CAM-A"]
     assert "连续失败 failures 2" in lines["CAM-A"]
     assert "正常 ok" in lines["CAM-B"]
-    one = run("cameras", "status", "CAM-B")
+    one = cli("cameras", "status", "CAM-B")
     assert one.exit_code == 0 and one.stdout.startswith("CAM-B\t正常 ok")
-    unknown = run("cameras", "status", "NOPE")
+    unknown = cli("cameras", "status", "NOPE")
     assert unknown.exit_code == 2 and "camera 'NOPE' does not exist" in unknown.output

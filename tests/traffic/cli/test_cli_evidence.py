@@ -2,15 +2,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from tests.support.databases import fresh_database
 from tests.support.factories import SHANGHAI, detection_sighting, frame_loader, make_city, make_record
 from traffic import migrate
-from traffic.cli.main import app
 from traffic.db import make_engine, make_session_factory, transaction
 from traffic.services.evidence import EvidenceWriter
 from traffic.settings import Settings
@@ -19,31 +15,24 @@ CAPTURED = dt.datetime(2023, 6, 5, 8, 15, 2, tzinfo=SHANGHAI)
 
 
 @pytest.fixture()
-def sealed(backend: str, tmp_path: Path, monkeypatch):
+def sealed(database: str, monkeypatch):
     """A committed record with its package in a fresh database, and the environment the CLI reads."""
-    with fresh_database(backend, tmp_path) as url:
-        monkeypatch.setenv("TRAFFIC_DATABASE_URL", url)
-        monkeypatch.setenv("TRAFFIC_DATA_DIR", str(tmp_path / "data"))
-        monkeypatch.setenv("TRAFFIC_SECRET_KEY", "cli-test-key-0123456789abcdef")
-        engine = make_engine(url)
-        migrate.upgrade(engine)
-        writer = EvidenceWriter.from_settings(Settings())
-        with transaction(make_session_factory(engine)) as session:
-            city = make_city(session)
-            record = make_record(session, city, CAPTURED)
-            rows = writer.write_package(session, record, detection_sighting(city.camera.code, CAPTURED),
-                                        city.camera_info, city.rule.name, frame_loader)
-        yield record.record_no, {r.name: writer.path_of(r) for r in rows}
-        engine.dispose()
+    monkeypatch.setenv("TRAFFIC_SECRET_KEY", "cli-test-key-0123456789abcdef")
+    engine = make_engine(database)
+    migrate.upgrade(engine)
+    writer = EvidenceWriter.from_settings(Settings())
+    with transaction(make_session_factory(engine)) as session:
+        city = make_city(session)
+        record = make_record(session, city, CAPTURED)
+        rows = writer.write_package(session, record, detection_sighting(city.camera.code, CAPTURED),
+                                    city.camera_info, city.rule.name, frame_loader)
+    yield record.record_no, {r.name: writer.path_of(r) for r in rows}
+    engine.dispose()
 
 
-def run(*args: str):
-    return CliRunner().invoke(app, list(args), catch_exceptions=False)
-
-
-def test_intact_exits_0_and_an_altered_byte_exits_1_naming_the_file(sealed) -> None:
+def test_intact_exits_0_and_an_altered_byte_exits_1_naming_the_file(sealed, cli) -> None:
     record_no, paths = sealed
-    ok = run("evidence", "verify", record_no)
+    ok = cli("evidence", "verify", record_no)
     assert ok.exit_code == 0, ok.output
     assert "intact" in ok.output
 
@@ -52,18 +41,18 @@ def test_intact_exits_0_and_an_altered_byte_exits_1_naming_the_file(sealed) -> N
     data[200] ^= 0x01
     target.chmod(0o644)
     target.write_bytes(bytes(data))
-    bad = run("evidence", "verify", record_no)
+    bad = cli("evidence", "verify", record_no)
     assert bad.exit_code == 1
     assert "vehicle.jpg is altered" in bad.output and "panorama-1.jpg" not in bad.output
 
 
-def test_a_missing_file_exits_1(sealed) -> None:
+def test_a_missing_file_exits_1(sealed, cli) -> None:
     record_no, paths = sealed
     paths["manifest.json"].unlink()
-    result = run("evidence", "verify", record_no, "--json")
+    result = cli("evidence", "verify", record_no, "--json")
     assert result.exit_code == 1 and '"missing_files": [\n    "manifest.json"\n  ]' in result.output
 
 
-def test_an_unknown_record_is_a_clean_error(sealed) -> None:
-    result = run("evidence", "verify", "NO-SUCH-RECORD")
+def test_an_unknown_record_is_a_clean_error(sealed, cli) -> None:
+    result = cli("evidence", "verify", "NO-SUCH-RECORD")
     assert result.exit_code == 2 and "NO-SUCH-RECORD" in result.output

@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from models import EnforcementRecord, Sighting
-from tests.support.databases import fresh_database
 from tests.support.footage import DEMO_DIR, require
 from traffic.cli.main import app
 from traffic.db import make_engine, make_session_factory
@@ -19,16 +18,13 @@ START = "2023-07-03T07:58:00+08:00"
 
 
 @pytest.fixture()
-def demo_city(backend: str, tmp_path: Path, monkeypatch):
+def demo_city(database: str, cli):
     require(DEMO_DIR / "demo.mp4", DEMO_DIR / "demo_model.pt")
-    with fresh_database(backend, tmp_path) as url:
-        monkeypatch.setenv("TRAFFIC_DATABASE_URL", url)
-        monkeypatch.setenv("TRAFFIC_DATA_DIR", str(tmp_path / "data"))
-        result = CliRunner().invoke(app, ["demo", "--no-serve", "--no-video"])
-        assert result.exit_code == 0, result.output
-        engine = make_engine(url)
-        yield make_session_factory(engine)
-        engine.dispose()
+    result = cli("demo", "--no-serve", "--no-video")
+    assert result.exit_code == 0, result.output
+    engine = make_engine(database)
+    yield make_session_factory(engine)
+    engine.dispose()
 
 
 def _counts(factory) -> tuple[int, int]:

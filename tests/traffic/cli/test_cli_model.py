@@ -7,22 +7,16 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from detection.synth import plates
-from detection.synth.dataset import write_dataset
-from tests.support.data import unavailable
+from tools.synth.dataset import write_dataset
 from traffic.cli.model import DEMO_ARCH, app
 
 runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def data_yaml(tmp_path_factory):
-    try:
-        font = plates.find_cjk_font()
-    except plates.FontNotFoundError as error:
-        unavailable(str(error))
+def data_yaml(tmp_path_factory, cjk_font):
     out = tmp_path_factory.mktemp("cli") / "ds"
-    return write_dataset(out, train=8, val=4, seed=12, width=320, height=180, font_path=font).data_yaml
+    return write_dataset(out, train=8, val=4, seed=12, width=320, height=180, font_path=cjk_font).data_yaml
 
 
 @pytest.fixture(scope="module")
@@ -64,4 +58,5 @@ def test_export_writes_onnx_and_refuses_unknown_formats(trained):
 
 def test_train_refuses_a_missing_dataset(tmp_path):
     result = runner.invoke(app, ["train", str(tmp_path / "missing.yaml")])
-    assert result.exit_code != 0
+    assert result.exit_code == 2
+    assert "Invalid value for 'data'" in result.output

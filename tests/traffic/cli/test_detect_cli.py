@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import cv2
 import pytest
 from typer.testing import CliRunner
 
-from tests.support.data import require
+from tests.support.data import COCO_ONNX, JAKARTA_VIDEO, require
 from traffic.cli.detect import app
-
-DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
-VIDEO = DATA / "video_jakarta_street_traffic" / "jakarta_street_traffic_20s.mp4"
-MODEL = DATA / "yolov8n_coco_int8_onnx" / "yolov8n_int8.onnx"
 
 
 @pytest.fixture(scope="module")
 def data():
-    require(VIDEO, MODEL)
+    require(JAKARTA_VIDEO, COCO_ONNX)
 
 
 @pytest.fixture()
@@ -33,7 +28,7 @@ def class_map(tmp_path):
 def test_detect_writes_json_lines_and_an_annotated_video(data, tmp_path, class_map):
     out, jsonl = tmp_path / "annotated.mp4", tmp_path / "events.jsonl"
     result = CliRunner().invoke(app, [
-        str(VIDEO), "--model", str(MODEL), "--class-map", str(class_map), "--camera", "jakarta",
+        str(JAKARTA_VIDEO), "--model", str(COCO_ONNX), "--class-map", str(class_map), "--camera", "jakarta",
         "--camera-zone", "0.27,0.62;0.68,0.62;0.80,1;0.27,1", "--stride", "10", "--start", "2023-06-01T08:00:00",
         "--min-frames", "3", "--no-plates", "--out", str(out), "--json", str(jsonl),
     ])
@@ -63,7 +58,7 @@ def test_detect_refuses_bad_settings(data, tmp_path, class_map, args, message):
     bad_map = tmp_path / "bad.yaml"
     bad_map.write_text("tricycle: e_tricycle\n")
     args = [a.replace("{bad_map}", str(bad_map)) for a in args]
-    base = [str(VIDEO), "--model", str(MODEL), "--no-plates"]
+    base = [str(JAKARTA_VIDEO), "--model", str(COCO_ONNX), "--no-plates"]
     if "--class-map" not in args:
         base += ["--class-map", str(class_map)]
     if message is None:

@@ -4,20 +4,21 @@ from __future__ import annotations
 import datetime as dt
 
 from tests.support.factories import SHANGHAI, make_city, make_record
-from traffic.services.events import RECORD_CREATED, OutboxCursor, emit, events_after, latest_event_id
+from models.enums import RecordEventKind
+from traffic.services.events import OutboxCursor, emit, events_after, latest_event_id
 from traffic.services.utc import iso_utc
 
 NOW = dt.datetime(2023, 6, 5, 0, 0, tzinfo=dt.UTC)
 
 
 def _event(event_id: int, age_seconds: float) -> dict:
-    return {"id": event_id, "kind": RECORD_CREATED, "created_at": iso_utc(NOW - dt.timedelta(seconds=age_seconds))}
+    return {"id": event_id, "kind": RecordEventKind.CREATED, "created_at": iso_utc(NOW - dt.timedelta(seconds=age_seconds))}
 
 
 def test_events_after_reads_in_id_order(session) -> None:
     city = make_city(session)
     start = latest_event_id(session)
-    ids = [emit(session, RECORD_CREATED, make_record(session, city, dt.datetime(2023, 6, 5, 7, m, tzinfo=SHANGHAI)),
+    ids = [emit(session, RecordEventKind.CREATED, make_record(session, city, dt.datetime(2023, 6, 5, 7, m, tzinfo=SHANGHAI)),
                 {"n": m}).id for m in range(3)]
     got = events_after(session, start)
     assert [e["id"] for e in got] == ids and [e["data"]["n"] for e in got] == [0, 1, 2]

@@ -16,7 +16,8 @@ from traffic.errors import InvalidInput
 from traffic.services.evidence import EvidenceWriter, SourceFrame
 from traffic.services.evidence_font import FontNotFound
 from traffic.services.evidence_manifest import short_code
-from traffic.services.evidence_store import EvidenceConflict, sha256_of_file, write_once
+from traffic.digests import file_sha256
+from traffic.services.evidence_store import EvidenceConflict, write_once
 
 KEY = b"test-key-0123456789abcdef-0123456789"
 # 07:30 in Shanghai is the previous day in UTC: the folder must follow the local date.
@@ -51,7 +52,7 @@ def test_package_holds_panoramas_crops_composite_and_manifest(session, city, wri
     for row in rows.values():
         path = writer.path_of(row)
         assert path.parent == writer.root / "2023" / "06" / "05" / record.record_no
-        assert sha256_of_file(path) == row.sha256 and path.stat().st_size == row.size
+        assert file_sha256(path) == row.sha256 and path.stat().st_size == row.size
     full = cv2.imread(str(writer.path_of(panoramas[0])))
     assert full.shape == (576, 1024, 3)  # full frames, not crops
     assert cv2.imread(str(writer.path_of(rows["vehicle.jpg"]))).shape[0] < 200
@@ -111,7 +112,7 @@ def test_a_file_altered_together_with_its_database_hash_is_still_named(session, 
     path.chmod(0o644)
     path.write_bytes(path.read_bytes() + b"\x00")
     session.execute(update(EvidenceFile).where(EvidenceFile.id == rows["plate.jpg"].id)
-                    .values(sha256=sha256_of_file(path), size=path.stat().st_size))
+                    .values(sha256=file_sha256(path), size=path.stat().st_size))
     session.expire_all()
 
     report = writer.verify(session, record)

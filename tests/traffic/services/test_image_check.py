@@ -8,7 +8,8 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.support.footage import BUS_JPG, require, street_snapshots
+from tests.support.data import BUS_JPG, require
+from tests.support.footage import street_snapshots
 from traffic.errors import InvalidInput
 from traffic.services.image_check import inspect_image
 

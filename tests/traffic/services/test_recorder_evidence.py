@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 from sqlalchemy import select
@@ -38,3 +39,30 @@ def test_a_restricted_pass_becomes_a_record_with_a_sealed_package_and_an_event(s
     [event] = session.scalars(select(RecordEvent).where(RecordEvent.record_id == record.id)).all()
     assert event.kind == "record.created" and event.payload["record_no"] == record.record_no
     assert session.scalars(select(WebhookDelivery.event_id)).all() == [event.id]
+
+
+def test_the_event_carries_the_api_shape_and_the_manifest_the_facts_fixed_at_capture(session, client,
+                                                                                       tmp_path: Path) -> None:
+    city = make_city(session)
+    writer = EvidenceWriter(tmp_path / "evidence", b"integration-key-0123456789abcdef")
+    recorder = Recorder(RulebookCache("Asia/Shanghai"), writer, events.emit, model_version="test")
+    camera = load_camera(session, city.camera.code)
+    captured = dt.datetime(2023, 6, 5, 7, 40, 1, tzinfo=SHANGHAI)
+    vision = detection_sighting(camera.code, captured, keep_images=False)
+    recorder.apply(session, camera, [SightingEvent("ended", vision)], source="video", track_prefix="t",
+                   frame_pk=None, images=frame_loader)
+    session.flush()
+    [event] = session.scalars(select(RecordEvent)).all()
+
+    answer = client.get(f"/api/v1/records/{event.record_id}").json()
+    assert {k: v for k, v in answer.items() if not k.endswith("_url")} == event.payload
+
+    record = session.get(EnforcementRecord, event.record_id)
+    manifest_path = writer.root / "2023" / "06" / "05" / record.record_no / "manifest.json"
+    facts = json.loads(manifest_path.read_text(encoding="utf-8"))["record"]
+    assert facts == {  # what every manifest so far vouches for: a new record field must not enter it
+        "record_no": record.record_no, "camera": city.camera.code, "segment": answer["segment"],
+        "district": answer["district"], "rule": answer["rule"], "time_slot": answer["time_slot"],
+        "captured_at": "2023-06-04T23:40:01.000000Z", "vehicle_type": record.vehicle_type,
+        "plate_state": "unplated", "plate_text": None,
+    }

@@ -31,7 +31,7 @@ class FakePipeline:
         return json.dumps(self.seen).encode()
 
 
-class FakeVision:
+class FakePipelineFactory:
     def __init__(self, failing: set[str] | None = None) -> None:
         self.failing = failing or set()
         self.lock = threading.Lock()

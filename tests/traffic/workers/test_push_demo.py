@@ -22,7 +22,7 @@ from traffic.services.camera_keys import issue_key
 from traffic.services.city import apply_config
 from traffic.services.city_file import load_city_file
 from traffic.workers.queues import DatabaseQueue
-from traffic.workers.worker import VisionStack, Worker
+from traffic.workers.worker import WorkerResources, Worker
 
 pytestmark = pytest.mark.slow
 WATCHED = ("e_tricycle", "fuel_tricycle", "e_four_wheeler")
@@ -58,7 +58,7 @@ def test_demo_footage_pushed_over_http_gives_the_expected_sightings_and_records(
         assert response.status_code == 202, response.text
         sent[response.json()["frame_id"]] = hashlib.sha256(snapshot.jpeg).hexdigest()
 
-    worker = Worker.build(settings, session_factory, VisionStack.from_settings(settings, session_factory),
+    worker = Worker.build(settings, session_factory, WorkerResources.from_settings(settings, session_factory),
                           source=DatabaseQueue(session_factory))
     clock = Clock()
     worker.processor.clock = clock

@@ -19,7 +19,7 @@ from tests.support.vision_stack import vision_settings
 from tests.traffic.workers.fakes import Clock
 from traffic.services.cameras import load_camera
 from traffic.workers.queues import DatabaseQueue
-from traffic.workers.worker import VisionStack, Worker
+from traffic.workers.worker import WorkerResources, Worker
 
 pytestmark = pytest.mark.slow
 FRAMES = 24
@@ -33,7 +33,7 @@ def snapshots():
 @pytest.fixture()
 def stack(settings, tmp_path):
     settings = vision_settings(settings, tmp_path)
-    return settings, VisionStack.from_settings(settings)
+    return settings, WorkerResources.from_settings(settings)
 
 
 def _reference(runtime, camera, snapshots) -> list[tuple[str, object, object, str]]:
@@ -49,13 +49,13 @@ def _reference(runtime, camera, snapshots) -> list[tuple[str, object, object, st
 
 def test_pushed_street_frames_give_the_pipelines_sightings_and_records(client, session, session_factory, stack,
                                                                        snapshots) -> None:
-    settings, vision = stack
+    settings, resources = stack
     key = apply_ingest_city(session)["CAM-A"]
     session.commit()
     for snapshot in snapshots:
         assert post_snapshot(client, snapshot, key).status_code == 202
     clock = Clock()
-    worker = Worker.build(settings, session_factory, vision, source=DatabaseQueue(session_factory))
+    worker = Worker.build(settings, session_factory, resources, source=DatabaseQueue(session_factory))
     worker.processor.clock = clock
     worker.run(until_idle=True)
     clock.advance(settings.camera_quiet_s + 1)
@@ -67,7 +67,7 @@ def test_pushed_street_frames_give_the_pipelines_sightings_and_records(client, s
         select(Sighting.track_key, Sighting.first_seen, Sighting.last_seen, Sighting.vehicle_type)
         .where(Sighting.status == "closed")
     ).all())
-    expected = _reference(vision.vision, load_camera(session, "CAM-A"), snapshots)
+    expected = _reference(resources.pipelines, load_camera(session, "CAM-A"), snapshots)
     assert len(expected) >= 3, "the clip shows several cars in these frames"
     assert [tuple(row) for row in stored] == expected
     assert session.scalar(select(func.count()).select_from(Sighting).where(Sighting.status != "closed")) == 0
@@ -76,7 +76,7 @@ def test_pushed_street_frames_give_the_pipelines_sightings_and_records(client, s
     # intact evidence package whose panoramas were read back from the stored frames.
     records = session.scalars(select(EnforcementRecord)).all()
     assert len(records) == len(expected)
-    evidence = vision.recorder.evidence
+    evidence = resources.recorder.evidence
     for record in records:
         assert evidence.verify(session, record).intact, record.record_no
         panoramas = [f for f in evidence.files_of(session, record) if f.kind == "panorama"]

@@ -16,16 +16,16 @@ from models import Camera, CameraState, IngestFrame
 from tests.support.footage import street_snapshots
 from tests.support.ingest import apply_ingest_city, post_snapshot
 from tests.support.redis_server import REDIS_URL, redis_prefix
-from tests.traffic.workers.fakes import Clock, FakePipeline, FakeRecorder, FakeVision
+from tests.traffic.workers.fakes import Clock, FakePipeline, FakeRecorder, FakePipelineFactory
 from traffic.services.camera_health import camera_health
 from traffic.workers.queues import DatabaseQueue
 from traffic.workers.redis_queue import RedisStreamQueue
-from traffic.workers.worker import VisionStack, Worker
+from traffic.workers.worker import WorkerResources, Worker
 
 DEADLINE_S = 20.0
 
 
-class UpgradedVision(FakeVision):
+class UpgradedPipelines(FakePipelineFactory):
     """After an upgrade, the checkpoints of the cameras in ``unreadable`` no longer unpickle."""
 
     def __init__(self, unreadable: set[str]) -> None:
@@ -72,8 +72,8 @@ def test_a_camera_that_cannot_be_opened_is_quarantined_and_the_others_go_on(app,
                                                                             keys, settings, caplog) -> None:
     frames = _push_both(client, keys)
     clock = Clock()
-    vision = UpgradedVision({"CAM-A"})
-    worker = Worker.build(settings, session_factory, VisionStack(vision, FakeRecorder()),
+    vision = UpgradedPipelines({"CAM-A"})
+    worker = Worker.build(settings, session_factory, WorkerResources(vision, FakeRecorder()),
                           source=DatabaseQueue(session_factory, clock), worker_id="w1")
     worker.processor.clock = clock
 
@@ -120,7 +120,7 @@ def test_on_the_redis_queue_a_quarantined_camera_does_not_hold_up_the_others(app
         app.state.frame_announcer = RedisStreamQueue(redis_settings, app.state.session_factory, consumer=None)
         frames = _push_both(client, keys)
         queue = RedisStreamQueue(redis_settings, app.state.session_factory, consumer="w1")
-        stack = VisionStack(UpgradedVision({"CAM-A"}), FakeRecorder())
+        stack = WorkerResources(UpgradedPipelines({"CAM-A"}), FakeRecorder())
         worker = Worker.build(redis_settings, app.state.session_factory, stack, source=queue, worker_id="w1")
         deadline = time.monotonic() + DEADLINE_S
         while _statuses(session, frames["CAM-B"]) != {"done"}:

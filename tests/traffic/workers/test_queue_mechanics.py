@@ -14,12 +14,12 @@ from sqlalchemy import select
 from models import CameraState, IngestFrame
 from tests.support.footage import street_snapshots
 from tests.support.ingest import apply_ingest_city
-from tests.traffic.workers.fakes import Clock, FakeRecorder, FakeVision
+from tests.traffic.workers.fakes import Clock, FakeRecorder, FakePipelineFactory
 from traffic.services.ingest import FrameSubmission, accept_frame, frame_report
 from traffic.workers.leases import LeaseLost
 from traffic.workers.processor import CameraProcessor
 from traffic.workers.queues import DatabaseQueue
-from traffic.workers.worker import VisionStack, Worker
+from traffic.workers.worker import WorkerResources, Worker
 
 T0 = dt.datetime(2023, 6, 5, 0, 0, tzinfo=dt.timezone.utc)
 
@@ -49,8 +49,8 @@ def _report(session, frame_id: str):
     return frame_report(session, frame_id, camera_id)
 
 
-def _worker(session_factory, settings, vision=None, recorder=None, clock=None, worker_id="w1") -> Worker:
-    stack = VisionStack(vision or FakeVision(), recorder or FakeRecorder())
+def _worker(session_factory, settings, pipelines=None, recorder=None, clock=None, worker_id="w1") -> Worker:
+    stack = WorkerResources(pipelines or FakePipelineFactory(), recorder or FakeRecorder())
     queue = DatabaseQueue(session_factory, clock) if clock is not None else DatabaseQueue(session_factory)
     worker = Worker.build(settings, session_factory, stack, source=queue, worker_id=worker_id)
     if clock is not None:
@@ -118,7 +118,7 @@ def test_a_frame_that_keeps_failing_is_given_up_after_the_attempt_limit(session,
     for name, second in [("f0", 0), ("poison", 1), ("f2", 2)]:
         _push(session, camera_key, name, second)
     clock = Clock()
-    worker = _worker(session_factory, fast_settings, vision=FakeVision(failing={"poison"}), clock=clock)
+    worker = _worker(session_factory, fast_settings, pipelines=FakePipelineFactory(failing={"poison"}), clock=clock)
     worker.run(until_idle=True)
     session.expire_all()
     state = session.scalar(select(CameraState))  # retried after a back-off, not at once
@@ -138,8 +138,8 @@ def test_one_worker_at_a_time_holds_a_camera_and_a_stale_one_cannot_commit(sessi
                                                                           fast_settings) -> None:
     _push(session, camera_key, "f0", 0)
     clock = Clock()
-    first = CameraProcessor(session_factory, FakeVision(), FakeRecorder(), fast_settings, "first", clock)
-    second = CameraProcessor(session_factory, FakeVision(), FakeRecorder(), fast_settings, "second", clock)
+    first = CameraProcessor(session_factory, FakePipelineFactory(), FakeRecorder(), fast_settings, "first", clock)
+    second = CameraProcessor(session_factory, FakePipelineFactory(), FakeRecorder(), fast_settings, "second", clock)
     camera_id = session.scalar(select(IngestFrame.camera_id))
     assert DatabaseQueue(session_factory).take(block_s=0) == [camera_id]
     stale_token = first.leases.acquire(camera_id, clock())

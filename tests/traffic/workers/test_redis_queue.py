@@ -12,10 +12,10 @@ from models import IngestFrame
 from tests.support.footage import street_snapshots
 from tests.support.ingest import apply_ingest_city, post_snapshot
 from tests.support.redis_server import REDIS_URL, redis_prefix
-from tests.traffic.workers.fakes import FakeRecorder, FakeVision
+from tests.traffic.workers.fakes import FakeRecorder, FakePipelineFactory
 from traffic.workers.queues import DatabaseQueue
 from traffic.workers.redis_queue import RedisStreamQueue
-from traffic.workers.worker import VisionStack, Worker
+from traffic.workers.worker import WorkerResources, Worker
 
 DEADLINE_S = 20.0
 
@@ -52,7 +52,7 @@ def broker():
 
 def _worker(settings, session_factory, name: str) -> Worker:
     queue = RedisStreamQueue(settings, session_factory, consumer=name)
-    return Worker.build(settings, session_factory, VisionStack(FakeVision(), FakeRecorder()), source=queue,
+    return Worker.build(settings, session_factory, WorkerResources(FakePipelineFactory(), FakeRecorder()), source=queue,
                         worker_id=name)
 
 

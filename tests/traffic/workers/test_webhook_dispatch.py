@@ -15,11 +15,12 @@ import pytest
 from sqlalchemy import select
 
 from models import WebhookDelivery
+from models.enums import RecordEventKind
 from tests.support.factories import SHANGHAI, make_city, make_record
 from tests.support.http_receiver import http_receiver
-from traffic.services.events import RECORD_CREATED, RECORD_STATUS_CHANGED, emit
+from traffic.services.events import emit
 from traffic.services.utc import as_utc
-from traffic.services.webhook_dispatch import RetryPolicy, WebhookDispatcher
+from traffic.workers.webhook_dispatch import RetryPolicy, WebhookDispatcher
 from traffic.services.webhooks import create_subscription
 
 SECRET = "whsec-0123456789abcdef"
@@ -43,12 +44,12 @@ def _deliveries(session):
 
 
 def test_emit_queues_one_delivery_per_matching_active_subscription(session, record) -> None:
-    created = create_subscription(session, "http://127.0.0.1:9/a", SECRET, [RECORD_CREATED])
-    changed = create_subscription(session, "http://127.0.0.1:9/b", SECRET, [RECORD_STATUS_CHANGED])
+    created = create_subscription(session, "http://127.0.0.1:9/a", SECRET, [RecordEventKind.CREATED])
+    changed = create_subscription(session, "http://127.0.0.1:9/b", SECRET, [RecordEventKind.STATUS_CHANGED])
     everything = create_subscription(session, "http://127.0.0.1:9/c", SECRET, ["*"])
     inactive = create_subscription(session, "http://127.0.0.1:9/d", SECRET, ["*"])
     inactive.active = False
-    event = emit(session, RECORD_CREATED, record, {"status": "pending_review"}, now=NOW)
+    event = emit(session, RecordEventKind.CREATED, record, {"status": "pending_review"}, now=NOW)
 
     assert event.payload == {"record_no": record.record_no, "status": "pending_review"}
     deliveries = _deliveries(session)
@@ -61,8 +62,8 @@ def test_emit_queues_one_delivery_per_matching_active_subscription(session, reco
 
 def test_delivery_is_signed_and_names_the_event(session, session_factory, record, http) -> None:
     with http_receiver() as receiver:
-        create_subscription(session, receiver.url, SECRET, [RECORD_CREATED])
-        event = emit(session, RECORD_CREATED, record, {"status": "pending_review"}, now=NOW)
+        create_subscription(session, receiver.url, SECRET, [RecordEventKind.CREATED])
+        event = emit(session, RecordEventKind.CREATED, record, {"status": "pending_review"}, now=NOW)
         session.commit()
         report = WebhookDispatcher().run_once(session_factory, http, NOW)
 
@@ -73,7 +74,7 @@ def test_delivery_is_signed_and_names_the_event(session, session_factory, record
     assert got.headers["x-traffic-event-id"] == str(event.id)
     assert got.headers["content-type"] == "application/json"
     body = json.loads(got.body)
-    assert body["id"] == event.id and body["kind"] == RECORD_CREATED and body["record_id"] == record.id
+    assert body["id"] == event.id and body["kind"] == RecordEventKind.CREATED and body["record_id"] == record.id
     assert body["data"]["record_no"] == record.record_no
     [delivery] = _deliveries(session)
     assert delivery.status == "delivered" and delivery.attempts == 1 and delivery.last_error is None
@@ -82,8 +83,8 @@ def test_delivery_is_signed_and_names_the_event(session, session_factory, record
 def test_failures_are_retried_with_exponential_back_off(session, session_factory, record, http) -> None:
     dispatcher = WebhookDispatcher(RetryPolicy(max_attempts=5, base_delay=30, max_delay=3600))
     with http_receiver(statuses=[500, 503]) as receiver:
-        create_subscription(session, receiver.url, SECRET, [RECORD_CREATED])
-        emit(session, RECORD_CREATED, record, {}, now=NOW)
+        create_subscription(session, receiver.url, SECRET, [RecordEventKind.CREATED])
+        emit(session, RecordEventKind.CREATED, record, {}, now=NOW)
         session.commit()
 
         assert dispatcher.run_once(session_factory, http, NOW).retried == 1
@@ -110,7 +111,7 @@ def test_gives_up_after_the_last_attempt(session, session_factory, record, http)
     dispatcher = WebhookDispatcher(RetryPolicy(max_attempts=3, base_delay=10, max_delay=15))
     with http_receiver(statuses=[500] * 10) as receiver:
         create_subscription(session, receiver.url, SECRET, ["*"])
-        emit(session, RECORD_STATUS_CHANGED, record, {"from": "pending_review", "to": "confirmed"}, now=NOW)
+        emit(session, RecordEventKind.STATUS_CHANGED, record, {"from": "pending_review", "to": "confirmed"}, now=NOW)
         session.commit()
         reports = [dispatcher.run_once(session_factory, http, NOW + dt.timedelta(seconds=s)) for s in (0, 10, 25)]
         later = dispatcher.run_once(session_factory, http, NOW + dt.timedelta(days=1))
@@ -125,8 +126,8 @@ def test_an_unreachable_receiver_is_retried(session, session_factory, record, ht
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    create_subscription(session, f"http://127.0.0.1:{port}/hook", SECRET, [RECORD_CREATED])
-    emit(session, RECORD_CREATED, record, {}, now=NOW)
+    create_subscription(session, f"http://127.0.0.1:{port}/hook", SECRET, [RecordEventKind.CREATED])
+    emit(session, RecordEventKind.CREATED, record, {}, now=NOW)
     session.commit()
     report = WebhookDispatcher(timeout=2).run_once(session_factory, http, NOW)
     [delivery] = _deliveries(session)
@@ -135,8 +136,8 @@ def test_an_unreachable_receiver_is_retried(session, session_factory, record, ht
 
 def test_a_claimed_delivery_is_not_sent_by_another_dispatcher(session, session_factory, record, http) -> None:
     with http_receiver() as receiver:
-        create_subscription(session, receiver.url, SECRET, [RECORD_CREATED])
-        emit(session, RECORD_CREATED, record, {}, now=NOW)
+        create_subscription(session, receiver.url, SECRET, [RecordEventKind.CREATED])
+        emit(session, RecordEventKind.CREATED, record, {}, now=NOW)
         session.commit()
         first, second = WebhookDispatcher(), WebhookDispatcher()
         claimed = first.claim(session_factory, NOW)  # first dies here, before sending

@@ -12,22 +12,20 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from detection.types import EvidenceFrame, Frame
 from models import EnforcementRecord
+from traffic.db import transaction
+from traffic.digests import file_sha256
 from traffic.errors import Conflict, InvalidInput
 from traffic.services.cameras import load_camera
 from traffic.services.evidence import JPEG, SourceFrame
 from traffic.services.evidence_render import encode_jpeg
-from traffic.services.evidence_store import sha256_hex
+from traffic.digests import sha256_hex
 from traffic.services.recorder import Recorder
-from traffic.vision import VisionRuntime
+from traffic.vision import PipelineFactory
 
 
 def file_digest(path: Path) -> str:
     """Identify a file by content, so ingesting the same file twice yields the same track keys (no duplicates)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()[:16]
+    return file_sha256(path)[:16]
 
 
 def folder_digest(folder: Path) -> str:
@@ -66,7 +64,7 @@ class PullReport:
 
 def ingest_frames(
     session_factory: sessionmaker[Session],
-    runtime: VisionRuntime,
+    pipelines: PipelineFactory,
     recorder: Recorder,
     camera_code: str,
     frames: Iterable[Frame],
@@ -82,10 +80,9 @@ def ingest_frames(
         camera = load_camera(session, camera_code)
     if not camera.enabled:
         raise Conflict(f"camera {camera_code} is disabled")
-    pipeline = runtime.pipeline_for(camera, inertia=inertia)
+    pipeline = pipelines.pipeline_for(camera, inertia=inertia)
     report = PullReport()
-    session = session_factory()
-    try:
+    with transaction(session_factory) as session:
         before = session.scalar(select(func.count()).select_from(EnforcementRecord)) or 0
         for result in pipeline.run(frames):
             report.frames += 1
@@ -99,11 +96,5 @@ def ingest_frames(
                 session.commit()
             if on_frame is not None:
                 on_frame()
-        session.commit()
         report.records = (session.scalar(select(func.count()).select_from(EnforcementRecord)) or 0) - before
-        return report
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+    return report

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from detection.synth.canvas import Sprite
+from tools.synth.canvas import Sprite
 
 Box = tuple[float, float, float, float]
 

@@ -1,4 +1,4 @@
-"""Command line of the scene generator: ``python -m detection.synth dataset|video ...``."""
+"""Command line of the scene generator: ``python -m tools.synth dataset|video ...``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 def main(argv: list[str] | None = None) -> None:
     """Parse arguments and write a YOLO dataset or the demo clip."""
-    parser = argparse.ArgumentParser(prog="python -m detection.synth", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.synth", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     dataset = commands.add_parser("dataset", help="write a YOLO dataset of random pole-camera scenes")
     dataset.add_argument("out", type=Path)
@@ -28,14 +28,14 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     if args.command == "dataset":
-        from detection.synth.dataset import write_dataset
+        from tools.synth.dataset import write_dataset
 
         summary = write_dataset(args.out, args.train, args.val, args.seed, args.width, args.height,
                                 test=args.test)
         print(json.dumps({"data_yaml": str(summary.data_yaml), "images": summary.images,
                           "boxes": {k: dict(v) for k, v in summary.boxes.items()}}, indent=2))
     else:
-        from detection.synth.video import write_demo_clip
+        from tools.synth.video import write_demo_clip
 
         truth = write_demo_clip(args.out, args.truth, seed=args.seed, seconds=args.seconds, fps=args.fps)
         print(json.dumps({"video": str(args.out), "truth": str(args.truth), "frames": truth["frames"],

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import RecordEvent, WebhookDelivery, WebhookSubscription
+from models.enums import DeliveryStatus
 from traffic.db import transaction
 from traffic.services.events import envelope
 from traffic.services.evidence_manifest import canonical_json
@@ -105,7 +106,7 @@ class WebhookDispatcher:
                 select(WebhookDelivery, RecordEvent, WebhookSubscription)
                 .join(RecordEvent, RecordEvent.id == WebhookDelivery.event_id)
                 .join(WebhookSubscription, WebhookSubscription.id == WebhookDelivery.subscription_id)
-                .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= as_utc(now),
+                .where(WebhookDelivery.status == DeliveryStatus.PENDING, WebhookDelivery.next_attempt_at <= as_utc(now),
                        WebhookSubscription.active.is_(True))
                 .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
                 .limit(self.batch)
@@ -141,12 +142,12 @@ class WebhookDispatcher:
             return  # the subscription was deleted meanwhile
         delivery.attempts += 1
         if error is None:
-            delivery.status = "delivered"
+            delivery.status = DeliveryStatus.DELIVERED
             delivery.delivered_at = now
             delivery.last_error = None
             report.delivered += 1
         elif delivery.attempts >= self.policy.max_attempts:
-            delivery.status = "failed"
+            delivery.status = DeliveryStatus.FAILED
             delivery.last_error = error
             report.failed += 1
             log.warning("webhook delivery %s to %s given up after %s attempts: %s", delivery.id, job.url,

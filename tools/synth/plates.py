@@ -18,10 +18,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from detection.cjk_font import bundled_cjk_font, open_cjk_face
-
-PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
-LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # I and O are never used on plates
-DIGITS = "0123456789"
+from detection.plate.grammar import CIVIL_AUTHORITY_LETTERS, DIGITS, PROVINCES, SERIAL_LETTERS
 
 BLUE = "blue"
 GREEN = "green"
@@ -76,17 +73,17 @@ def find_cjk_font() -> Path:
 def random_plate(rng: np.random.Generator, style: str) -> PlateSpec:
     """Draw a grammatically valid plate text of the given style."""
     province = PROVINCES[rng.integers(len(PROVINCES))]
-    letter = LETTERS[rng.integers(len(LETTERS))]
+    letter = CIVIL_AUTHORITY_LETTERS[rng.integers(len(CIVIL_AUTHORITY_LETTERS))]
     if style == BLUE:
         # Ordinary plates: five alphanumerics, mostly digits, at most two letters.
         tail = [DIGITS[rng.integers(10)] for _ in range(5)]
         for position in rng.choice(5, size=int(rng.integers(0, 3)), replace=False):
-            tail[position] = LETTERS[rng.integers(len(LETTERS))]
+            tail[position] = SERIAL_LETTERS[rng.integers(len(SERIAL_LETTERS))]
         return PlateSpec(province + letter + "".join(tail), BLUE)
     if style == GREEN:
         # Small new-energy plates: D (electric) or F (hybrid), a letter or digit, then four digits.
         energy = "DF"[rng.integers(2)]
-        fourth = (LETTERS + DIGITS)[rng.integers(len(LETTERS) + 10)]
+        fourth = (SERIAL_LETTERS + DIGITS)[rng.integers(len(SERIAL_LETTERS) + 10)]
         digits = "".join(DIGITS[rng.integers(10)] for _ in range(4))
         return PlateSpec(province + letter + energy + fourth + digits, GREEN)
     raise ValueError(f"unknown plate style {style!r}")

@@ -1,4 +1,4 @@
-"""Helpers shared by CLI commands: settings, engine, and turning domain errors into clean exits."""
+"""What every CLI command runs with: its settings and database engine, its output, and clean exits on domain errors."""
 from __future__ import annotations
 
 import getpass

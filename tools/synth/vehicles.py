@@ -1,21 +1,22 @@
 """Vehicle looks (kind, view, colours, plate) and their procedural drawings for cars and four-wheelers.
 
 Views are what a pole camera sees: ``front`` for vehicles coming towards it, ``rear`` for those driving away,
-both slightly from above (roofs show). Tricycles and two-wheelers are drawn in ``tricycles.py``.
+both slightly from above (roofs show). Tricycles and two-wheelers are drawn in ``tricycles.py``;
+what both drawers share is in ``parts.py``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from detection.synth.canvas import Color, Sprite, SpriteCanvas, mix, shade
-from detection.synth.plates import BLUE, GREEN, PlateSpec, plate_aspect, random_plate, render_plate
+from tools.synth import tricycles
+from tools.synth.canvas import Color, Sprite, SpriteCanvas, mix, shade
+from tools.synth.parts import FRONT, REAR, VehicleLook, draw_plate, lamp
+from tools.synth.plates import BLUE, GREEN, random_plate
 
 VEHICLE_KINDS = ("e_tricycle", "fuel_tricycle", "e_four_wheeler", "car", "two_wheeler")
-FRONT, REAR = "front", "rear"
 
 # Nominal width and height in metres, before a per-vehicle jitter.
 _SIZE_M = {
@@ -42,31 +43,6 @@ _TRICYCLE_PAINT: tuple[Color, ...] = ((170, 90, 30), (50, 50, 190), (60, 140, 60
                                       (210, 210, 210), (40, 110, 200))
 _CLOTHES: tuple[Color, ...] = ((40, 40, 40), (160, 60, 30), (40, 40, 150), (200, 200, 200), (60, 110, 60),
                                (30, 150, 220))
-
-
-@dataclass(frozen=True)
-class VehicleLook:
-    """Everything needed to draw one vehicle the same way in every frame."""
-
-    kind: str
-    view: str
-    width_m: float
-    height_m: float
-    body: Color
-    trim: Color
-    rider: Color
-    helmet: Color
-    plate: PlateSpec | None
-    plate_scale: float = 1.0
-    canopy: bool = False
-    lights_on: bool = False
-
-    @property
-    def plate_visible(self) -> bool:
-        """Tricycles and two-wheelers carry their plate at the rear only."""
-        if self.plate is None:
-            return False
-        return self.view == REAR or self.kind in ("car", "e_four_wheeler")
 
 
 def random_look(rng: np.random.Generator, kind: str, view: str | None = None, plated: bool | None = None,
@@ -107,8 +83,6 @@ def _jitter_colour(rng: np.random.Generator, color: Color) -> Color:
 
 def draw_vehicle(look: VehicleLook, px_per_m: float, font_path: Path | None = None) -> Sprite:
     """Draw ``look`` at ``px_per_m`` pixels per metre."""
-    from detection.synth import tricycles  # local: tricycles imports helpers from this module
-
     canvas = SpriteCanvas(look.width_m + 0.4, look.height_m + 0.6, px_per_m)
     drawers = {
         "car": _draw_car,
@@ -119,33 +93,6 @@ def draw_vehicle(look: VehicleLook, px_per_m: float, font_path: Path | None = No
     }
     drawers[look.kind](canvas, look, font_path)
     return canvas.sprite()
-
-
-def draw_plate(canvas: SpriteCanvas, look: VehicleLook, centre_y: float, font_path: Path | None,
-               centre_x: float = 0.0) -> None:
-    """Mount the look's plate centred at (centre_x, centre_y) and remember its box, if it is visible."""
-    if not look.plate_visible or look.plate is None:
-        return
-    height = 0.14 * look.plate_scale
-    width = height * plate_aspect(look.plate.style)
-    # Render at the size it will occupy (but legible), so small sprites do not alias the glyphs.
-    render_h = int(np.clip(height * canvas.px_per_m * 2, 24, 140))
-    image = render_plate(look.plate, render_h, font_path)
-    x0, x1 = centre_x - width / 2, centre_x + width / 2
-    y0, y1 = centre_y - height / 2, centre_y + height / 2
-    canvas.rect(x0 - 0.015, y0 - 0.015, x1 + 0.015, y1 + 0.015, (30, 30, 30))  # holder frame
-    canvas.plate_box = canvas.paste(image, x0, y0, x1, y1)
-
-
-def lamp(canvas: SpriteCanvas, cx: float, cy: float, rx: float, ry: float, look: VehicleLook,
-         rear: bool) -> None:
-    """Head or tail lamp; lit lamps glow brighter (night scenes)."""
-    if rear:
-        color = (40, 40, 230) if look.lights_on else (50, 50, 170)
-    else:
-        color = (230, 255, 255) if look.lights_on else (200, 210, 215)
-    canvas.ellipse(cx, cy, rx, ry, shade(color, 0.6))
-    canvas.ellipse(cx, cy, rx * 0.75, ry * 0.7, color)
 
 
 def _glass(look: VehicleLook) -> Color:

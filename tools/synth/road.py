@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from detection.synth.camera import PoleCamera
-from detection.synth.canvas import Color, shade
+from tools.synth.camera import PoleCamera
+from tools.synth.canvas import Color, shade
 
 _NEAR_DEPTH_M = 0.5
 FAR_Z_M = 400.0

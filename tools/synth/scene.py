@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from detection.synth.camera import PoleCamera
-from detection.synth.canvas import Sprite
-from detection.synth.compose import (
+from tools.synth.camera import PoleCamera
+from tools.synth.canvas import Sprite
+from tools.synth.compose import (
     Box,
     Lighting,
     apply_lighting,
@@ -23,8 +23,9 @@ from detection.synth.compose import (
     random_lighting,
     visible_fraction,
 )
-from detection.synth.plates import find_cjk_font
-from detection.synth.road import (
+from tools.synth.parts import FRONT, REAR, VehicleLook
+from tools.synth.plates import find_cjk_font
+from tools.synth.road import (
     Prop,
     RoadLayout,
     SceneStyle,
@@ -35,7 +36,7 @@ from detection.synth.road import (
     random_props,
     random_style,
 )
-from detection.synth.vehicles import FRONT, REAR, VEHICLE_KINDS, VehicleLook, draw_vehicle, random_look
+from tools.synth.vehicles import VEHICLE_KINDS, draw_vehicle, random_look
 
 # Class order of the demo model; "plate" is a box on every visible plate.
 DEMO_CLASSES = (*VEHICLE_KINDS, "plate")

@@ -5,12 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from detection.synth.camera import PoleCamera
-from detection.synth.compose import Lighting
-from detection.synth.dataset import LabelRules, scene_rng, yolo_labels
-from detection.synth.road import RoadLayout, SceneStyle
-from detection.synth.scene import DEMO_CLASSES, PlacedVehicle, SceneRenderer, Street, random_scene
-from detection.synth.vehicles import FRONT, REAR, VEHICLE_KINDS, draw_vehicle, random_look
+from tools.synth.camera import PoleCamera
+from tools.synth.compose import Lighting
+from tools.synth.dataset import LabelRules, scene_rng, yolo_labels
+from tools.synth.road import RoadLayout, SceneStyle
+from tools.synth.scene import DEMO_CLASSES, PlacedVehicle, SceneRenderer, Street, random_scene
+from tools.synth.parts import FRONT, REAR
+from tools.synth.vehicles import VEHICLE_KINDS, draw_vehicle, random_look
 
 CAMERA = PoleCamera(640, 360, hfov_deg=50.0, height_m=6.0, pitch_deg=15.0)
 

@@ -10,8 +10,8 @@ import cv2
 import numpy as np
 import yaml
 
-from detection.synth.plates import find_cjk_font
-from detection.synth.scene import DEMO_CLASSES, ObjectTruth, random_scene
+from tools.synth.plates import find_cjk_font
+from tools.synth.scene import DEMO_CLASSES, ObjectTruth, random_scene
 
 _SPLITS = {"train": 0, "val": 1, "test": 2}
 MIN_VEHICLE_VISIBLE = 0.35

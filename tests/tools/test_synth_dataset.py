@@ -8,8 +8,8 @@ import cv2
 import pytest
 import yaml
 
-from detection.synth.dataset import write_dataset
-from detection.synth.scene import DEMO_CLASSES
+from tools.synth.dataset import write_dataset
+from tools.synth.scene import DEMO_CLASSES
 
 
 @pytest.fixture(scope="module")

@@ -5,14 +5,14 @@ project draws its own: perspective streets, procedurally drawn vehicles (e-tricy
 low-speed four-wheelers, cars and two-wheelers as distractors), rendered Chinese plates on some of them,
 varied light, scale, blur and occlusion. Everything is deterministic for a seed.
 
-    python -m detection.synth dataset OUT --train 2400 --val 400 --test 400 --seed 2024
-    python -m detection.synth video demo.mp4 --truth demo_truth.json --seed 7
+    python -m tools.synth dataset OUT --train 2400 --val 400 --test 400 --seed 2024
+    python -m tools.synth video demo.mp4 --truth demo_truth.json --seed 7
 """
 
-from detection.synth.dataset import DatasetSummary, write_dataset, yolo_labels
-from detection.synth.plates import FontNotFoundError, PlateSpec, find_cjk_font, random_plate, render_plate
-from detection.synth.scene import DEMO_CLASSES, ObjectTruth, SceneRenderer, random_scene
-from detection.synth.video import DEMO_CAST, Actor, DemoClip, write_demo_clip
+from tools.synth.dataset import DatasetSummary, write_dataset, yolo_labels
+from tools.synth.plates import FontNotFoundError, PlateSpec, find_cjk_font, random_plate, render_plate
+from tools.synth.scene import DEMO_CLASSES, ObjectTruth, SceneRenderer, random_scene
+from tools.synth.video import DEMO_CAST, Actor, DemoClip, write_demo_clip
 
 __all__ = [
     "DEMO_CAST",

@@ -16,12 +16,13 @@ from typing import Any
 import cv2
 import numpy as np
 
-from detection.synth.camera import PoleCamera
-from detection.synth.compose import Lighting
-from detection.synth.plates import BLUE, GREEN, find_cjk_font
-from detection.synth.road import RoadLayout, SceneStyle, random_props, road_polygon
-from detection.synth.scene import DEMO_CLASSES, PlacedVehicle, SceneRenderer, Street
-from detection.synth.vehicles import FRONT, REAR, draw_vehicle, random_look
+from tools.synth.camera import PoleCamera
+from tools.synth.compose import Lighting
+from tools.synth.plates import BLUE, GREEN, find_cjk_font
+from tools.synth.road import RoadLayout, SceneStyle, random_props, road_polygon
+from tools.synth.scene import DEMO_CLASSES, PlacedVehicle, SceneRenderer, Street
+from tools.synth.parts import FRONT, REAR
+from tools.synth.vehicles import draw_vehicle, random_look
 
 WIDTH, HEIGHT = 1280, 720
 SPAWN_Z, EXIT_Z = 75.0, 4.0  # beyond the top edge / below the bottom edge of the demo camera's view

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from detection.synth.canvas import SpriteCanvas, mix, shade
-from detection.synth.vehicles import FRONT, VehicleLook, draw_plate, lamp
+from tools.synth.canvas import SpriteCanvas, mix, shade
+from tools.synth.parts import FRONT, VehicleLook, draw_plate, lamp
 
 _GLASS = (70, 58, 45)
 _METAL = (95, 95, 100)

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from detection.synth.video import Actor, DemoClip, frame_truth, write_demo_clip
+from tools.synth.video import Actor, DemoClip, frame_truth, write_demo_clip
 
 DEMO = Path(__file__).resolve().parents[2] / "traffic" / "demo"
 
