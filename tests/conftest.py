@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from tests.support.actors import act_as, actor
 from tests.support.databases import fresh_database, selected_backends
 from traffic import migrate
 from traffic.api.app import create_app
@@ -67,6 +68,7 @@ def settings(tmp_path: Path, migrated_engine: Engine) -> Settings:
 def app(settings: Settings, migrated_engine: Engine, session_factory):
     app = create_app(settings, engine=migrated_engine)
     app.state.session_factory = session_factory
+    act_as(app, actor("admin", username="test-admin"))  # tests of other roles call act_as themselves
     return app
 
 

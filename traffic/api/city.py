@@ -5,6 +5,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Response, status
 
+from traffic.api.auth import CurrentActor
 from traffic.api.deps import DbSession
 from traffic.services import city as service
 from traffic.services import city_repository as repo
@@ -24,20 +25,20 @@ def _router_for(kind: Kind) -> APIRouter:
         return [kind.to_schema(o) for o in repo.list_all(session, kind, limit=limit, offset=offset)]
 
     @router.post("", response_model=schema, status_code=status.HTTP_201_CREATED, summary=f"Create a {kind.name}")
-    def create_item(body: schema, session: DbSession) -> Any:  # type: ignore[valid-type]
-        return kind.to_schema(service.create(session, kind, body))
+    def create_item(body: schema, session: DbSession, actor: CurrentActor) -> Any:  # type: ignore[valid-type]
+        return kind.to_schema(service.create(session, kind, body, actor=actor))
 
     @router.get("/{key}", response_model=schema, summary=f"Get a {kind.name}")
     def get_item(key: str, session: DbSession) -> Any:
         return kind.to_schema(service.get(session, kind, kind.parse_key(key)))
 
     @router.put("/{key}", response_model=schema, summary=f"Replace a {kind.name}")
-    def replace_item(body: schema, key: str, session: DbSession) -> Any:  # type: ignore[valid-type]
-        return kind.to_schema(service.replace(session, kind, kind.parse_key(key), body))
+    def replace_item(body: schema, key: str, session: DbSession, actor: CurrentActor) -> Any:  # type: ignore[valid-type]
+        return kind.to_schema(service.replace(session, kind, kind.parse_key(key), body, actor=actor))
 
     @router.delete("/{key}", status_code=status.HTTP_204_NO_CONTENT, summary=f"Delete a {kind.name}")
-    def delete_item(key: str, session: DbSession) -> Response:
-        service.remove(session, kind, kind.parse_key(key))
+    def delete_item(key: str, session: DbSession, actor: CurrentActor) -> Response:
+        service.remove(session, kind, kind.parse_key(key), actor=actor)
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
     return router

@@ -1,6 +1,7 @@
 """Helpers shared by CLI commands: settings, engine, and turning domain errors into clean exits."""
 from __future__ import annotations
 
+import getpass
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,7 +11,9 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 
 from traffic.db import make_engine
+from models.enums import Role
 from traffic.errors import TrafficError
+from traffic.services.actors import Actor
 from traffic.settings import Settings
 
 
@@ -42,3 +45,12 @@ def open_engine(settings: Settings) -> Engine:
 
 def echo(message: str) -> None:
     typer.echo(message, file=sys.stdout)
+
+
+def cli_actor() -> Actor:
+    """Who a CLI command acts as in the audit trail: whoever runs it on the server's shell, with an admin's powers."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (some containers)
+        user = "unknown"
+    return Actor(user_id=None, username=f"cli:{user}"[:64], role=Role.ADMIN, district_ids=None, client="cli")

@@ -6,8 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-RECORD_STATUSES = ("pending_review", "confirmed", "dismissed", "closed")
-RecordStatus = Literal["pending_review", "confirmed", "dismissed", "closed"]
+from models.enums import RecordStatus  # noqa: F401  (re-exported: the API's status filter)
+
+RECORD_STATUSES = tuple(RecordStatus)
 PlateStateName = Literal["plated", "unplated", "unknown"]
 
 
@@ -33,6 +34,21 @@ class RecordOut(BaseModel):
     updated_at: dt.datetime
     evidence_url: str
     verify_url: str
+    # The lifecycle (docs/lifecycle.md): send `version` back with a transition; a stale one answers 409.
+    version: int
+    unit: str | None
+    due_date: dt.date | None
+    due_at: dt.datetime | None = Field(description="review deadline or end of the due date; null when nothing is due")
+    overdue: bool
+    overdue_seconds: int = Field(description="how long past due_at; 0 when not overdue")
+    reviewed_by: str | None
+    reviewed_at: dt.datetime | None
+    dismiss_reason: str | None
+    corrected_vehicle_type: str | None
+    action_taken: str | None
+    assigned_at: dt.datetime | None
+    actioned_at: dt.datetime | None
+    closed_at: dt.datetime | None
 
 
 class SightingOut(BaseModel):

@@ -15,8 +15,9 @@ from typing import Any
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from models import Camera, District, EnforcementRecord, RestrictionRule, RoadSegment, Sighting, TimeSlot
+from models import Camera, District, EnforcementRecord, RestrictionRule, RoadSegment, Sighting, TimeSlot, Unit
 from traffic.errors import InvalidInput, NotFound
+from traffic.services.record_state import DeadlineClock, lifecycle_fields, overdue_clause
 from traffic.services.utc import as_utc, iso_utc
 
 MAX_LIMIT = 500
@@ -35,6 +36,7 @@ class ListFilters:
     status: str | None = None
     since: dt.datetime | None = None
     until: dt.datetime | None = None
+    overdue: bool | None = None  # records only: past their review deadline or due date (services/record_state.py)
 
 
 @dataclass(frozen=True)
@@ -60,21 +62,28 @@ def decode_cursor(kind: str, cursor: str) -> tuple[dt.datetime, int]:
     return at, data["i"]
 
 
-def list_records(session: Session, filters: ListFilters, cursor: str | None, limit: int) -> Page:
+def list_records(session: Session, filters: ListFilters, cursor: str | None, limit: int,
+                 clock: DeadlineClock | None = None) -> Page:
     slot = aliased(TimeSlot)
     query = (
-        select(EnforcementRecord, Camera.code, RoadSegment.code, District.code, slot.code, RestrictionRule.code)
+        select(EnforcementRecord, Camera.code, RoadSegment.code, District.code, slot.code, RestrictionRule.code,
+               Unit.code)
         .join(Camera, Camera.id == EnforcementRecord.camera_id)
         .join(RoadSegment, RoadSegment.id == EnforcementRecord.segment_id)
         .join(District, District.id == EnforcementRecord.district_id)
         .join(slot, slot.id == EnforcementRecord.time_slot_id)
         .join(RestrictionRule, RestrictionRule.id == EnforcementRecord.rule_id)
+        .outerjoin(Unit, Unit.id == EnforcementRecord.unit_id)
     )
     query = _filtered(session, query, EnforcementRecord, EnforcementRecord.captured_at, filters)
     if filters.status:
         query = query.where(EnforcementRecord.status == filters.status)
+    clock = clock or DeadlineClock.of_city(session)
+    if filters.overdue is not None:
+        late = overdue_clause(clock)
+        query = query.where(late if filters.overdue else ~late)
     rows, next_cursor = _page(session, query, "r", EnforcementRecord, EnforcementRecord.captured_at, cursor, limit)
-    return Page([record_item(r, *codes) for r, *codes in rows], next_cursor)
+    return Page([record_item(r, *codes, clock=clock) for r, *codes in rows], next_cursor)
 
 
 def list_sightings(session: Session, filters: ListFilters, cursor: str | None, limit: int) -> Page:
@@ -93,22 +102,23 @@ def list_sightings(session: Session, filters: ListFilters, cursor: str | None, l
     return Page([_sighting_item(*row) for row in rows], next_cursor)
 
 
-def record_codes(session: Session, record: EnforcementRecord) -> tuple[str, str, str, str, str]:
-    """Camera, segment, district, time slot and rule codes of one record."""
+def record_codes(session: Session, record: EnforcementRecord) -> tuple[str, str, str, str, str, str | None]:
+    """Camera, segment, district, time slot, rule and (if assigned) unit codes of one record."""
     return session.execute(
-        select(Camera.code, RoadSegment.code, District.code, TimeSlot.code, RestrictionRule.code)
+        select(Camera.code, RoadSegment.code, District.code, TimeSlot.code, RestrictionRule.code, Unit.code)
         .select_from(EnforcementRecord)
         .join(Camera, Camera.id == EnforcementRecord.camera_id)
         .join(RoadSegment, RoadSegment.id == EnforcementRecord.segment_id)
         .join(District, District.id == EnforcementRecord.district_id)
         .join(TimeSlot, TimeSlot.id == EnforcementRecord.time_slot_id)
         .join(RestrictionRule, RestrictionRule.id == EnforcementRecord.rule_id)
+        .outerjoin(Unit, Unit.id == EnforcementRecord.unit_id)
         .where(EnforcementRecord.id == record.id)
     ).one()
 
 
 def record_item(record: EnforcementRecord, camera: str, segment: str, district: str, time_slot: str,
-                rule: str) -> dict[str, Any]:
+                rule: str, unit: str | None = None, *, clock: DeadlineClock) -> dict[str, Any]:
     return {
         "id": record.id,
         "record_no": record.record_no,
@@ -129,6 +139,7 @@ def record_item(record: EnforcementRecord, camera: str, segment: str, district: 
         "anti_forgery_code": record.anti_forgery_code,
         "created_at": as_utc(record.created_at),
         "updated_at": as_utc(record.updated_at),
+        **lifecycle_fields(record, unit, clock),  # version, unit, deadlines and decisions (issue 8)
     }
 
 

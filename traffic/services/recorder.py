@@ -17,6 +17,7 @@ from detection.types import Sighting as VisionSighting
 from models import EnforcementRecord, RecordSequence, RestrictionRule, Sighting, TimeSlot, frame_sightings
 from traffic.rules.engine import Decision
 from traffic.services.cameras import CameraRef
+from traffic.services.city import city_review_days
 from traffic.services.rulebook import Rulebook, load_rulebook
 
 ImageLoader = Callable[[EvidenceFrame], np.ndarray]
@@ -183,7 +184,7 @@ class Recorder:
             plate_state=vision.plate.state,
             plate_text=vision.plate.text,
             captured_at=vision.first_seen,
-            review_deadline=vision.first_seen + dt.timedelta(days=self.review_days),
+            review_deadline=vision.first_seen + dt.timedelta(days=city_review_days(session, self.review_days)),
             status="pending_review",
             reasons=list(decision.reasons),
             created_at=now,
