@@ -10,7 +10,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from models import CitySetting
-from traffic.errors import AlreadyExists, Conflict, InvalidInput, NotFound
+from models.enums import Role
+from traffic.errors import AlreadyExists, Conflict, Forbidden, InvalidInput, NotFound
 from traffic.schemas.city import CityConfig
 from traffic.services import audit
 from traffic.services import city_repository as repo
@@ -36,6 +37,12 @@ def get(session: Session, kind: Kind, key: Any):
     return obj
 
 
+def _require_admin(actor: Actor | None, kind: Kind) -> None:
+    """Only admins configure the city (a change without an actor comes from a city file apply, checked there)."""
+    if actor is not None and actor.role != Role.ADMIN:
+        raise Forbidden(f"only an admin may change {kind.plural.replace('_', ' ')}")
+
+
 def _audit(session: Session, actor: Actor | None, kind: Kind, key: Any, action: str, before, after) -> None:
     """One audit entry per change made through the API; a city file apply writes one entry for the whole file."""
     if actor is not None:
@@ -47,6 +54,7 @@ def _audit(session: Session, actor: Actor | None, kind: Kind, key: Any, action: 
 
 
 def create(session: Session, kind: Kind, data: BaseModel, *, actor: Actor | None = None):
+    _require_admin(actor, kind)
     key = kind.key_of(data)
     if repo.key_exists(session, kind, key):
         raise AlreadyExists(f"{kind.name} {key} already exists")
@@ -60,6 +68,7 @@ def create(session: Session, kind: Kind, data: BaseModel, *, actor: Actor | None
 
 def replace(session: Session, kind: Kind, key: Any, data: BaseModel, *, actor: Actor | None = None):
     """Update the entity at ``key`` with ``data``; renaming the key is refused (it is the identity)."""
+    _require_admin(actor, kind)
     if kind.key_of(data) != key:
         raise InvalidInput(f"the body's {kind.key_field} {kind.key_of(data)} differs from the path's {key}")
     obj = get(session, kind, key)
@@ -71,6 +80,7 @@ def replace(session: Session, kind: Kind, key: Any, data: BaseModel, *, actor: A
 
 
 def remove(session: Session, kind: Kind, key: Any, *, actor: Actor | None = None) -> None:
+    _require_admin(actor, kind)
     obj = get(session, kind, key)
     users = kind.users(session, obj)
     if users:

@@ -4,10 +4,9 @@ from __future__ import annotations
 import pytest
 
 from models.enums import Role
+from tests.traffic.lifecycle.cases import ALLOWED, ALLOWED_IDS, ILLEGAL, ILLEGAL_IDS, A, C, D, P, R, X, Z
 from traffic.errors import Forbidden, InvalidInput
 from traffic.services.transitions import IllegalTransition, allowed_targets, plan
-
-from tests.traffic.lifecycle.cases import ALLOWED, ALLOWED_IDS, ILLEGAL, ILLEGAL_IDS, A, C, D, P, R, X, Z
 
 
 def _given(**fields) -> dict[str, object]:

@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError
 
 from models import AuditEntry, EnforcementRecord
 from models.enums import RecordStatus, Role
-from tests.support.actors import actor
+from tests.support.actors import act_as, actor
 from tests.support.lifecycle import make_world, record_at
 from traffic.errors import Conflict
 from traffic.services import audit
@@ -50,9 +50,15 @@ def test_configuration_changes_over_http_leave_before_and_after(client, session)
     assert (trail[3].before["code"], trail[3].after) == ("U-N1", None)
 
 
-def test_a_refused_change_leaves_no_entry(client, session) -> None:
+def test_a_refused_change_leaves_no_entry(client, app, session) -> None:
     response = client.post("/api/v1/units", json={"code": "U-X", "name": "x", "district": "NOWHERE"})
     assert response.status_code == 404
+    for role in (Role.SUPERVISOR, Role.REVIEWER, Role.VIEWER):  # only admins configure
+        act_as(app, actor(role, None))
+        refused = client.post("/api/v1/units", json={"code": "U-X", "name": "x"})
+        assert refused.status_code == 403 and refused.json()["error"] == "Forbidden"
+        assert client.delete("/api/v1/districts/NONE").status_code == 403
+    assert client.get("/api/v1/units").json() == []
     assert session.scalars(select(AuditEntry)).all() == []
 
 
