@@ -4,12 +4,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from models import AuditEntry, EnforcementRecord, RecordEvent
+from models import AuditEntry, EnforcementRecord, RecordEvent, WebhookDelivery
 from models.enums import RecordStatus, Role
 from tests.support.actors import act_as, actor
 from tests.support.lifecycle import make_world, record_at
 from tests.traffic.lifecycle.cases import ALLOWED, ALLOWED_IDS, ILLEGAL, ILLEGAL_IDS, A, C, D, P, S, X, Z
 from traffic.services.transitions import allowed_targets
+from traffic.services.webhooks import create_subscription
 
 BASE = "/api/v1/records"
 
@@ -186,3 +187,13 @@ def test_record_states_are_listed_and_filtered(client, app, session, world) -> N
     for status, record_id in ids.items():
         listed = client.get(BASE, params={"status": str(status)}).json()["items"]
         assert [item["id"] for item in listed] == [record_id]
+
+
+def test_a_step_is_queued_for_webhook_subscribers(client, app, session, world) -> None:
+    act_as(app, actor(Role.REVIEWER, None))
+    create_subscription(session, "http://127.0.0.1:9/hook", "whsec-0123456789abcdef", ["record.status_changed"])
+    create_subscription(session, "http://127.0.0.1:9/other", "whsec-0123456789abcdef", ["record.created"])
+    record = record_at(session, world, P)
+    assert _post(client, record, to="confirmed").status_code == 200
+    [event] = session.scalars(select(RecordEvent).where(RecordEvent.record_id == record.id)).all()
+    assert session.scalars(select(WebhookDelivery.event_id)).all() == [event.id]
