@@ -80,8 +80,8 @@ def list_records(session: Session, filters: ListFilters, cursor: str | None, lim
         query = query.where(EnforcementRecord.status == filters.status)
     clock = clock or DeadlineClock.of_city(session)
     if filters.overdue is not None:
-        late = overdue_clause(clock)
-        query = query.where(late if filters.overdue else ~late)
+        late = overdue_clause(clock)  # IS TRUE / IS NOT TRUE: a NULL (no due date) counts as not overdue
+        query = query.where(late.is_(True) if filters.overdue else late.is_not(True))
     rows, next_cursor = _page(session, query, "r", EnforcementRecord, EnforcementRecord.captured_at, cursor, limit)
     return Page([record_item(r, *codes, clock=clock) for r, *codes in rows], next_cursor)
 
@@ -118,7 +118,8 @@ def record_codes(session: Session, record: EnforcementRecord) -> tuple[str, str,
 
 
 def record_item(record: EnforcementRecord, camera: str, segment: str, district: str, time_slot: str,
-                rule: str, unit: str | None = None, *, clock: DeadlineClock) -> dict[str, Any]:
+                rule: str, unit: str | None = None, *, clock: DeadlineClock | None = None) -> dict[str, Any]:
+    """One record as the API shows it; ``clock`` judges its deadlines (default: now, in the default timezone)."""
     return {
         "id": record.id,
         "record_no": record.record_no,
@@ -139,7 +140,7 @@ def record_item(record: EnforcementRecord, camera: str, segment: str, district: 
         "anti_forgery_code": record.anti_forgery_code,
         "created_at": as_utc(record.created_at),
         "updated_at": as_utc(record.updated_at),
-        **lifecycle_fields(record, unit, clock),  # version, unit, deadlines and decisions (issue 8)
+        **lifecycle_fields(record, unit, clock or DeadlineClock.default()),  # version, unit, deadlines, decisions
     }
 
 

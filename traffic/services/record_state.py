@@ -34,6 +34,11 @@ class DeadlineClock:
     def of_city(cls, session: Session, default_tz: str = DEFAULT_TIMEZONE, now: dt.datetime | None = None):
         return cls(as_utc(now or utc_now()), ZoneInfo(city_timezone(session, default_tz)))
 
+    @classmethod
+    def default(cls) -> DeadlineClock:
+        """Now, in the default timezone: for callers without a session (the city file may name another zone)."""
+        return cls(utc_now(), ZoneInfo(DEFAULT_TIMEZONE))
+
     @property
     def today(self) -> dt.date:
         return self.now.astimezone(self.tz).date()

@@ -83,14 +83,17 @@ def test_the_overdue_filter_and_every_record_agree(client, session) -> None:
     late_task = record_at(session, world, RecordStatus.ASSIGNED, due_date=today - dt.timedelta(days=1))
     record_at(session, world, RecordStatus.ASSIGNED, due_date=today)
     record_at(session, world, RecordStatus.CONFIRMED, captured_at=now - dt.timedelta(days=30))
+    undated = record_at(session, world, RecordStatus.ASSIGNED)
+    undated.due_date = None  # not made by any step, but a NULL must not hide a record from either list
+    session.flush()
 
     everything = client.get("/api/v1/records").json()["items"]
-    assert len(everything) == 5
+    assert len(everything) == 6
     assert {i["id"] for i in everything if i["overdue"]} == {late_review.id, late_task.id}
     late = client.get("/api/v1/records", params={"overdue": "true"}).json()["items"]
     assert {i["id"] for i in late} == {late_review.id, late_task.id}
     on_time = client.get("/api/v1/records", params={"overdue": "false"}).json()["items"]
-    assert len(on_time) == 3 and not any(i["overdue"] for i in on_time)
+    assert len(on_time) == 4 and not any(i["overdue"] for i in on_time)
     review = next(i for i in late if i["id"] == late_review.id)
     assert 86400 - 120 <= review["overdue_seconds"] <= 86400 + 120  # a day past its 10 days
     assert next(i for i in late if i["id"] == late_task.id)["due_date"] == str(today - dt.timedelta(days=1))
