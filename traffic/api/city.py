@@ -33,7 +33,9 @@ def _router_for(kind: Kind) -> APIRouter:
         return kind.to_schema(service.get(session, kind, kind.parse_key(key)))
 
     @router.put("/{key}", response_model=schema, summary=f"Replace a {kind.name}")
-    def replace_item(body: schema, key: str, session: DbSession, actor: CurrentActor) -> Any:  # type: ignore[valid-type]
+    def replace_item(
+        body: schema, key: str, session: DbSession, actor: CurrentActor  # type: ignore[valid-type]
+    ) -> Any:
         return kind.to_schema(service.replace(session, kind, kind.parse_key(key), body, actor=actor))
 
     @router.delete("/{key}", status_code=status.HTTP_204_NO_CONTENT, summary=f"Delete a {kind.name}")

@@ -57,7 +57,7 @@ def record_transition(
     after: dict[str, Any] | None = None,
     now: dt.datetime | None = None,
 ) -> AuditEntry:
-    """Append one step of a record's lifecycle (``action`` "transition" or "undo"), with its columns before and after."""
+    """Append one step of a record's lifecycle (``action`` "transition" or "undo"), its columns before and after."""
     entry = AuditEntry(
         at=as_utc(now or utc_now()), username=actor.username, role=str(actor.role), client=actor.client,
         entity=RECORD, entity_key=record.record_no, record_id=record.id, action=action,
