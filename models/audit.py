@@ -31,7 +31,7 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(32))  # transition | undo | create | update | delete | issue_key ...
     from_status: Mapped[str | None] = mapped_column(String(32), default=None)
     to_status: Mapped[str | None] = mapped_column(String(32), default=None)
-    reason: Mapped[str | None] = mapped_column(String(32), default=None)
+    reason: Mapped[str | None] = mapped_column(String(200), default=None)  # a DismissReason, or why reopened
     note: Mapped[str | None] = mapped_column(Text, default=None)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)

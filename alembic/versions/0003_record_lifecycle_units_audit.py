@@ -44,7 +44,7 @@ def upgrade() -> None:
     sa.Column('action', sa.String(length=32), nullable=False),
     sa.Column('from_status', sa.String(length=32), nullable=True),
     sa.Column('to_status', sa.String(length=32), nullable=True),
-    sa.Column('reason', sa.String(length=32), nullable=True),
+    sa.Column('reason', sa.String(length=200), nullable=True),
     sa.Column('note', sa.Text(), nullable=True),
     sa.Column('before', sa.JSON(), nullable=True),
     sa.Column('after', sa.JSON(), nullable=True),

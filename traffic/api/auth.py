@@ -84,3 +84,5 @@ def require_roles(*roles: Role) -> Callable[[Actor], Actor]:
 
 AdminActor = Annotated[Actor, Depends(require_roles(Role.ADMIN))]
 """An admin: configuration, users, camera keys and webhooks."""
+DecidingActor = Annotated[Actor, Depends(require_roles(Role.REVIEWER, Role.SUPERVISOR))]
+"""Someone who may act on records (docs/lifecycle.md): viewers only read, admins only configure."""

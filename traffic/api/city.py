@@ -27,19 +27,21 @@ def _router_for(kind: Kind) -> APIRouter:
 
     @router.post("", response_model=schema, status_code=status.HTTP_201_CREATED, summary=f"Create a {kind.name}")
     def create_item(body: schema, session: DbSession, actor: AdminActor) -> Any:  # type: ignore[valid-type]
-        return kind.to_schema(service.create(session, kind, body))
+        return kind.to_schema(service.create(session, kind, body, actor=actor))
 
     @router.get("/{key}", response_model=schema, summary=f"Get a {kind.name}")
     def get_item(key: str, session: DbSession, actor: CurrentActor) -> Any:
         return kind.to_schema(service.get(session, kind, kind.parse_key(key), actor))
 
     @router.put("/{key}", response_model=schema, summary=f"Replace a {kind.name}")
-    def replace_item(body: schema, key: str, session: DbSession, actor: AdminActor) -> Any:  # type: ignore[valid-type]
-        return kind.to_schema(service.replace(session, kind, kind.parse_key(key), body))
+    def replace_item(
+        body: schema, key: str, session: DbSession, actor: AdminActor  # type: ignore[valid-type]
+    ) -> Any:
+        return kind.to_schema(service.replace(session, kind, kind.parse_key(key), body, actor=actor))
 
     @router.delete("/{key}", status_code=status.HTTP_204_NO_CONTENT, summary=f"Delete a {kind.name}")
     def delete_item(key: str, session: DbSession, actor: AdminActor) -> Response:
-        service.remove(session, kind, kind.parse_key(key))
+        service.remove(session, kind, kind.parse_key(key), actor=actor)
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
     return router

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from traffic.api.auth import CurrentActor
-from traffic.api.deps import DbSession
+from traffic.api.deps import AppSettings, DbSession
 from traffic.api.filters import list_filters
 from traffic.digests import sha256_hex
 from traffic.errors import NotFound, TrafficError
@@ -22,6 +22,7 @@ from traffic.schemas.records import (
 )
 from traffic.services.evidence import EvidenceWriter
 from traffic.services.listing import ListFilters, find_record, list_records
+from traffic.services.record_state import DeadlineClock
 from traffic.services.record_view import record_codes, record_view
 from traffic.services.utc import as_utc
 
@@ -56,20 +57,27 @@ def list_records_endpoint(
     request: Request,
     session: DbSession,
     actor: CurrentActor,
+    settings: AppSettings,
     filters: Annotated[ListFilters, Depends(list_filters)],
     status: RecordStatus | None = Query(None),
+    overdue: bool | None = Query(None, description="true: only records past their review deadline or due date"),
     cursor: str | None = Query(None, description="next_cursor of the previous page"),
     limit: int = Query(50, ge=1, le=500),
 ) -> RecordPage:
-    filters = replace(filters, status=status)
-    page = list_records(session, actor, filters, cursor, limit)
+    filters = replace(filters, status=status, overdue=overdue)
+    page = list_records(session, actor, filters, cursor, limit, DeadlineClock.of_city(session, settings.timezone))
     return RecordPage(items=[_out(request, i) for i in page.items], next_cursor=page.next_cursor)
+
+
+def record_response(request: Request, session: DbSession, record) -> RecordOut:
+    """One record as every route answers it, deadlines judged now in the city's timezone."""
+    clock = DeadlineClock.of_city(session, request.app.state.settings.timezone)
+    return _out(request, record_view(record, record_codes(session, record), clock))
 
 
 @router.get("/{record_ref}", response_model=RecordOut, summary="One record, by id or record number")
 def get_record(record_ref: str, request: Request, session: DbSession, actor: CurrentActor) -> RecordOut:
-    record = find_record(session, record_ref, actor=actor)
-    return _out(request, record_view(record, record_codes(session, record)))
+    return record_response(request, session, find_record(session, record_ref, actor=actor))
 
 
 @router.get("/{record_ref}/evidence", response_model=EvidenceListOut, summary="The record's evidence files")

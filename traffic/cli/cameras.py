@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import typer
 
-from traffic.cli.context import domain_errors, echo, load_settings, open_engine
+from traffic.cli.context import cli_actor, domain_errors, echo, load_settings, open_engine
 from traffic.db import make_session_factory, transaction
 from traffic.services.camera_health import CameraHealth, all_camera_health, camera_health
 from traffic.services.camera_keys import issue_key
@@ -21,7 +21,7 @@ def issue_key_command(camera: str = typer.Argument(..., help="camera code")) -> 
     """Print a new random key for CAMERA and revoke its previous one. Only a hash of the key is stored."""
     engine = open_engine(load_settings())
     with domain_errors(), transaction(make_session_factory(engine)) as session:
-        key = issue_key(session, camera)
+        key = issue_key(session, camera, actor=cli_actor())
     echo(key)
     typer.secho(
         f"camera {camera}: new key issued; the previous key no longer works. Send it as the X-Camera-Key header. "

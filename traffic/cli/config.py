@@ -5,9 +5,9 @@ from pathlib import Path
 
 import typer
 
-from traffic.cli.context import domain_errors, echo, load_settings, open_engine
+from traffic.cli.context import cli_actor, domain_errors, echo, load_settings, open_engine
 from traffic.db import make_session_factory, transaction
-from traffic.services.city import apply_config, export_config
+from traffic.services.city import apply_config_audited, export_config
 from traffic.services.city_file import check_references, dump_city, load_city_file
 
 app = typer.Typer(help="Apply or export the city configuration (districts, segments, cameras, slots, rules).")
@@ -18,7 +18,7 @@ def apply_city_file(engine, path: Path, *, prune: bool, dry_run: bool = False):
     config, lines = load_city_file(path)
     with transaction(make_session_factory(engine)) as session:
         check_references(session, config, lines, path, prune=prune)
-        report = apply_config(session, config, prune=prune)
+        report = apply_config_audited(session, cli_actor(), config, prune=prune)
         if dry_run:
             session.rollback()  # what is left for the helper to commit is nothing
         return report

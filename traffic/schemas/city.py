@@ -113,6 +113,14 @@ class HolidayIn(Strict):
     name: str | None = Field(default=None, max_length=200)
 
 
+class UnitIn(Strict):
+    """A responsible unit (责任单位); without a district it is a city-level unit."""
+
+    code: Code
+    name: Name
+    district: Code | None = None
+
+
 DaysSpec = Literal["workdays", "rest_days", "all"] | list[Weekday]
 
 
@@ -157,12 +165,15 @@ class CityConfig(Strict):
     """A whole city file. Every section is optional so that a file may configure part of a city."""
 
     timezone: str | None = None
+    review_days: int | None = Field(default=None, ge=1, le=366, description="days to review a capture; default 10")
+    campaign_start: dt.date | None = Field(default=None, description="first day of the campaign (statistics)")
     districts: list[DistrictIn] = Field(default_factory=list)
     segments: list[SegmentIn] = Field(default_factory=list)
     time_slots: list[TimeSlotIn] = Field(default_factory=list)
     holidays: list[HolidayIn] = Field(default_factory=list)
     cameras: list[CameraIn] = Field(default_factory=list)
     rules: list[RuleIn] = Field(default_factory=list)
+    units: list[UnitIn] = Field(default_factory=list)
 
     @field_validator("timezone")
     @classmethod

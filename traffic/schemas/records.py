@@ -40,6 +40,21 @@ class RecordView(BaseModel):
     anti_forgery_code: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    # The lifecycle (docs/lifecycle.md): send `version` back with a transition; a stale one answers 409.
+    version: int
+    unit: str | None
+    due_date: dt.date | None
+    due_at: dt.datetime | None = Field(description="review deadline or end of the due date; null when nothing is due")
+    overdue: bool
+    overdue_seconds: int = Field(description="how long past due_at; 0 when not overdue")
+    reviewed_by: str | None
+    reviewed_at: dt.datetime | None
+    dismiss_reason: str | None
+    corrected_vehicle_type: str | None
+    action_taken: str | None
+    assigned_at: dt.datetime | None
+    actioned_at: dt.datetime | None
+    closed_at: dt.datetime | None
 
 
 class RecordOut(RecordView):

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 
 from models import Camera
 from traffic.errors import Conflict, Forbidden, NotFound, Unauthorized
+from traffic.services import audit
+from traffic.services.actors import Actor
 
 
 def hash_key(key: str) -> str:
@@ -25,15 +27,25 @@ class AuthenticatedCamera:
     code: str
 
 
-def issue_key(session: Session, code: str, now: dt.datetime | None = None) -> str:
-    """Give camera ``code`` a new random key and return it; the previous key stops working at once."""
+def issue_key(session: Session, code: str, now: dt.datetime | None = None, *, actor: Actor | None = None) -> str:
+    """Give camera ``code`` a new random key and return it; the previous key stops working at once.
+
+    With ``actor``, the audit trail notes who issued it and when (never the key or its hash).
+    """
     camera = session.scalar(select(Camera).where(Camera.code == code))
     if camera is None:
         raise NotFound(f"camera {code!r} does not exist")
     key = secrets.token_urlsafe(32)
     camera.key_hash = hash_key(key)
+    previous = camera.key_issued_at
     camera.key_issued_at = now or dt.datetime.now(dt.timezone.utc)
     session.flush()
+    if actor is not None:
+        audit.record_change(
+            session, actor, entity="camera_key", key=code, action="issue_key", now=camera.key_issued_at,
+            before={"key_issued_at": previous.isoformat() if previous else None},
+            after={"key_issued_at": camera.key_issued_at.isoformat()},
+        )
     return key
 
 

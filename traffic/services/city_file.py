@@ -20,6 +20,7 @@ REFERENCES = {
     "segments": {"district": "districts"},
     "cameras": {"segment": "segments"},
     "rules": {"segments": "segments", "districts": "districts", "time_slots": "time_slots"},
+    "units": {"district": "districts"},  # optional: a unit without a district is a city-level unit
 }
 
 
@@ -131,7 +132,7 @@ def check_references(
                 kind = next(k for k in KINDS if k.plural == target)
                 defined = {kind.key_of(d) for d in getattr(config, target)}
                 values = getattr(item, field_name)
-                for code in values if isinstance(values, list) else [values]:
+                for code in values if isinstance(values, list) else [values] if values is not None else []:
                     if code in defined or (not prune and repo.key_exists(session, kind, code)):
                         continue
                     problems.append(
@@ -159,6 +160,7 @@ def dump_city(config: CityConfig) -> str:
     for segment in data["segments"]:
         if segment["geometry"] is not None:
             segment["geometry"] = [list(p) for p in segment["geometry"]]
-    if data["timezone"] is None:
-        del data["timezone"]
+    for setting in ("timezone", "review_days", "campaign_start"):
+        if data[setting] is None:
+            del data[setting]
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=None, width=120)

@@ -6,16 +6,18 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Select, exists, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from models import (
     Camera,
     District,
+    EnforcementRecord,
     Holiday,
     RestrictionRule,
     RoadSegment,
     TimeSlot,
+    Unit,
     rule_districts,
     rule_segments,
     rule_time_slots,
@@ -24,7 +26,7 @@ from traffic.errors import InvalidInput, NotFound
 from traffic.rules.engine import format_minute
 from traffic.services.actors import Actor
 from traffic.services.scope import within_scope
-from traffic.schemas.city import CameraIn, DistrictIn, HolidayIn, Location, RuleIn, SegmentIn, TimeSlotIn
+from traffic.schemas.city import CameraIn, DistrictIn, HolidayIn, Location, RuleIn, SegmentIn, TimeSlotIn, UnitIn
 
 S = TypeVar("S", bound=BaseModel)
 
@@ -93,7 +95,8 @@ class DistrictKind(Kind[DistrictIn]):
             session,
             select(RestrictionRule.code).join(rule_districts).where(rule_districts.c.district_id == obj.id),
         )
-        return [f"segment {c}" for c in segs] + [f"rule {c}" for c in rules]
+        units = _codes(session, select(Unit.code).where(Unit.district_id == obj.id))
+        return [f"segment {c}" for c in segs] + [f"rule {c}" for c in rules] + [f"unit {c}" for c in units]
 
 
 class SegmentKind(Kind[SegmentIn]):
@@ -220,15 +223,38 @@ class RuleKind(Kind[RuleIn]):
         obj.time_slots = [_lookup(session, TimeSlot, c, "time slot") for c in sorted(data.time_slots)]
 
 
+class UnitKind(Kind[UnitIn]):
+    def to_schema(self, obj: Unit) -> UnitIn:
+        # Units have no ORM relationship to their district (a unit may have none): look its code up.
+        district = None
+        if obj.district_id is not None:
+            district = object_session(obj).scalar(select(District.code).where(District.id == obj.district_id))
+        return UnitIn(code=obj.code, name=obj.name, district=district)
+
+    def fill(self, session, obj: Unit, data: UnitIn) -> None:
+        obj.code, obj.name = data.code, data.name
+        obj.district_id = _lookup(session, District, data.district, "district").id if data.district else None
+
+    def scoped(self, query: Select, actor: Actor) -> Select:
+        """The units of the actor's districts and the city-level units (which serve every district)."""
+        return query.where(or_(Unit.district_id.is_(None), within_scope(Unit.district_id, actor)))
+
+    def users(self, session, obj: Unit) -> list[str]:
+        records = _codes(session, select(EnforcementRecord.record_no).where(EnforcementRecord.unit_id == obj.id)
+                         .order_by(EnforcementRecord.id).limit(10))
+        return [f"record {c}" for c in records]
+
+
 DISTRICTS = DistrictKind("district", "districts", District, DistrictIn)
 SEGMENTS = SegmentKind("segment", "segments", RoadSegment, SegmentIn)
 TIME_SLOTS = TimeSlotKind("time slot", "time_slots", TimeSlot, TimeSlotIn)
 HOLIDAYS = HolidayKind_("holiday", "holidays", Holiday, HolidayIn, key_field="date")
 CAMERAS = CameraKind("camera", "cameras", Camera, CameraIn)
 RULES = RuleKind("rule", "rules", RestrictionRule, RuleIn)
+UNITS = UnitKind("unit", "units", Unit, UnitIn)
 
 # Dependency order: a kind only refers to kinds before it. Deletions run in reverse.
-KINDS: tuple[Kind, ...] = (DISTRICTS, SEGMENTS, TIME_SLOTS, HOLIDAYS, CAMERAS, RULES)
+KINDS: tuple[Kind, ...] = (DISTRICTS, SEGMENTS, TIME_SLOTS, HOLIDAYS, CAMERAS, RULES, UNITS)
 
 
 def find(session: Session, kind: Kind, key: Any, actor: Actor | None = None):

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, aliased
 from models import Camera, District, EnforcementRecord, RoadSegment, Sighting, TimeSlot
 from traffic.errors import InvalidInput, NotFound
 from traffic.services.actors import Actor
+from traffic.services.record_state import DeadlineClock, overdue_clause
 from traffic.services.record_view import RecordCodes, record_view, select_records_with_codes
 from traffic.services.scope import within_scope
 from traffic.services.utc import as_utc, iso_utc, parse_iso_utc
@@ -38,6 +39,7 @@ class ListFilters:
     status: str | None = None
     since: dt.datetime | None = None
     until: dt.datetime | None = None
+    overdue: bool | None = None  # records only: past their review deadline or due date (services/record_state.py)
 
 
 @dataclass(frozen=True)
@@ -63,14 +65,19 @@ def decode_cursor(kind: str, cursor: str) -> tuple[dt.datetime, int]:
     return at, data["i"]
 
 
-def list_records(session: Session, actor: Actor, filters: ListFilters, cursor: str | None, limit: int) -> Page:
+def list_records(session: Session, actor: Actor, filters: ListFilters, cursor: str | None, limit: int,
+                 clock: DeadlineClock | None = None) -> Page:
     query = _filtered(
         session, actor, select_records_with_codes(), EnforcementRecord, EnforcementRecord.captured_at, filters
     )
     if filters.status:
         query = query.where(EnforcementRecord.status == filters.status)
+    clock = clock or DeadlineClock.of_city(session)
+    if filters.overdue is not None:
+        late = overdue_clause(clock)  # IS TRUE / IS NOT TRUE: a NULL (no due date) counts as not overdue
+        query = query.where(late.is_(True) if filters.overdue else late.is_not(True))
     rows, next_cursor = _page(session, query, "r", EnforcementRecord, EnforcementRecord.captured_at, cursor, limit)
-    return Page([record_view(r, RecordCodes(*codes)) for r, *codes in rows], next_cursor)
+    return Page([record_view(r, RecordCodes(*codes), clock) for r, *codes in rows], next_cursor)
 
 
 def list_sightings(session: Session, actor: Actor, filters: ListFilters, cursor: str | None, limit: int) -> Page:

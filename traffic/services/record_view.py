@@ -7,8 +7,9 @@ from typing import Any, NamedTuple
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, aliased
 
-from models import Camera, District, EnforcementRecord, RestrictionRule, RoadSegment, TimeSlot
+from models import Camera, District, EnforcementRecord, RestrictionRule, RoadSegment, TimeSlot, Unit
 from traffic.schemas.records import RecordView
+from traffic.services.record_state import DeadlineClock, deadline_fields
 from traffic.services.utc import as_utc, iso_utc
 
 # What an evidence package vouches for: facts fixed at capture. Never add a field that changes later (status,
@@ -25,31 +26,39 @@ class RecordCodes(NamedTuple):
     district: str
     time_slot: str
     rule: str
+    unit: str | None  # the responsible unit, once assigned
 
 
 def select_records_with_codes() -> Select:
-    """SELECT records with their codes, one row per record: (record, camera, segment, district, time slot, rule)."""
+    """SELECT records with their codes, one row per record: (record, camera, segment, district, slot, rule, unit)."""
     slot = aliased(TimeSlot)
     return (
-        select(EnforcementRecord, Camera.code, RoadSegment.code, District.code, slot.code, RestrictionRule.code)
+        select(EnforcementRecord, Camera.code, RoadSegment.code, District.code, slot.code, RestrictionRule.code,
+               Unit.code)
         .join(Camera, Camera.id == EnforcementRecord.camera_id)
         .join(RoadSegment, RoadSegment.id == EnforcementRecord.segment_id)
         .join(District, District.id == EnforcementRecord.district_id)
         .join(slot, slot.id == EnforcementRecord.time_slot_id)
         .join(RestrictionRule, RestrictionRule.id == EnforcementRecord.rule_id)
+        .outerjoin(Unit, Unit.id == EnforcementRecord.unit_id)
     )
 
 
 def record_codes(session: Session, record: EnforcementRecord) -> RecordCodes:
-    """Camera, segment, district, time slot and rule codes of one record."""
+    """Camera, segment, district, time slot, rule and unit codes of one record."""
     row = session.execute(select_records_with_codes().where(EnforcementRecord.id == record.id)).one()
     return RecordCodes(*row[1:])
 
 
-def record_view(record: EnforcementRecord, codes: RecordCodes) -> RecordView:
-    """The record in its one shape: every field of ``RecordView`` named like a column comes from that column."""
-    values: dict[str, Any] = {}
+def record_view(record: EnforcementRecord, codes: RecordCodes, clock: DeadlineClock | None = None) -> RecordView:
+    """The record in its one shape: every field of ``RecordView`` named like a column comes from that column.
+
+    ``clock`` judges its deadlines (default: now, in the default timezone; requests pass the city's).
+    """
+    values: dict[str, Any] = deadline_fields(record, clock or DeadlineClock.default())
     for name in RecordView.model_fields:
+        if name in values:
+            continue
         if name in RecordCodes._fields:
             values[name] = getattr(codes, name)
         else:

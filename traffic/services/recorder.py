@@ -16,6 +16,7 @@ from models.enums import PlatePresence, RecordEventKind, RecordStatus, SightingS
 from traffic.db import dialect_insert
 from traffic.rules.engine import Decision
 from traffic.services.cameras import CameraRef
+from traffic.services.city import city_review_days
 from traffic.services.evidence import FrameStore
 from traffic.services.record_view import event_payload, record_codes, record_view
 from traffic.services.rulebook import Rulebook, load_rulebook
@@ -182,7 +183,7 @@ class Recorder:
             plate_state=vision.plate.state,
             plate_text=vision.plate.text,
             captured_at=vision.first_seen,
-            review_deadline=vision.first_seen + dt.timedelta(days=self.review_days),
+            review_deadline=vision.first_seen + dt.timedelta(days=city_review_days(session, self.review_days)),
             status=RecordStatus.PENDING_REVIEW,
             reasons=list(decision.reasons),
             created_at=now,

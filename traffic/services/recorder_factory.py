@@ -13,7 +13,10 @@ from traffic.settings import Settings
 def build_recorder(
     settings: Settings, model_version: str, session_factory: sessionmaker[Session] | None = None
 ) -> Recorder:
-    """The recorder of a deployment; with a session factory, evidence dates follow the city file's timezone."""
+    """The recorder of a deployment; with a session factory, evidence dates follow the city file's timezone.
+
+    ``settings.review_days`` is the fallback: a review_days in the city file wins (read per record).
+    """
     timezone = settings.timezone
     if session_factory is not None:
         with session_factory() as session:

@@ -29,6 +29,7 @@ OPEN = frozenset(PRINCIPALS)
 USERS = frozenset(ROLE_NAMES)
 ADMIN = frozenset({Role.ADMIN.value})
 CAMERA_KEY = frozenset({CAMERA})
+DECIDERS = frozenset({Role.REVIEWER.value, Role.SUPERVISOR.value})
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,10 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("GET", f"{API}/records/{{record_ref}}/evidence"): Call(USERS),
     ("GET", f"{API}/records/{{record_ref}}/evidence/{{name}}"): Call(USERS),
     ("GET", f"{API}/records/{{record_ref}}/verify"): Call(USERS),
+    ("GET", f"{API}/records/{{record_ref}}/audit"): Call(USERS),
+    # Only reviewers and supervisors act on records (docs/lifecycle.md); the sample body is refused after the gate.
+    ("POST", f"{API}/records/{{record_ref}}/transitions"): Call(DECIDERS, json={}),
+    ("POST", f"{API}/records/transitions"): Call(DECIDERS, json={}),
     ("GET", f"{API}/sightings"): Call(USERS),
     # A bad Last-Event-ID is refused after the gate, so an allowed caller gets 422 instead of an endless stream.
     ("GET", f"{API}/events"): Call(USERS, headers={"Last-Event-ID": "not-an-id"}),
@@ -70,7 +75,7 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("POST", f"{API}/ingest/frames"): Call(CAMERA_KEY, json={}),
     ("GET", f"{API}/ingest/frames/{{frame_id}}"): Call(CAMERA_KEY),
 }
-for _kind in ("districts", "segments", "time-slots", "holidays", "cameras", "rules"):
+for _kind in ("districts", "segments", "time-slots", "holidays", "cameras", "rules", "units"):
     # Configuration: read by any signed-in user (scoped), written by admins only.
     MATRIX[("GET", f"{API}/{_kind}")] = Call(USERS)
     MATRIX[("GET", f"{API}/{_kind}/{{key}}")] = Call(USERS)

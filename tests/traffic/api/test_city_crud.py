@@ -18,6 +18,7 @@ KINDS = [
     ("rules", "R9", {"code": "R9", "name": "新华路夜间", "vehicle_types": ["e_tricycle"], "segments": ["S9"],
                      "time_slots": ["T9"], "days": ["fri", "sat"], "effective_from": "2024-01-01",
                      "action": "warning"}, ("action", "penalty")),
+    ("units", "U9", {"code": "U9", "name": "新区交警一中队", "district": "D9"}, ("district", None)),
 ]
 
 
@@ -57,7 +58,8 @@ def test_duplicate_create_is_conflict_and_keeps_the_original(client, path, key, 
 
 @pytest.mark.parametrize(
     ("path", "key", "users"),
-    [("districts", "D9", "segment S9"), ("segments", "S9", "camera C9"), ("time-slots", "T9", "rule R9")],
+    [("districts", "D9", "segment S9"), ("districts", "D9", "unit U9"), ("segments", "S9", "camera C9"),
+     ("time-slots", "T9", "rule R9")],
 )
 def test_delete_in_use_is_conflict(client, path, key, users) -> None:
     _create_all(client)
