@@ -16,6 +16,7 @@ from traffic.schemas.lifecycle import (
 )
 from traffic.schemas.records import RecordOut
 from traffic.services import audit, lifecycle
+from traffic.services.listing import find_record
 from traffic.services.lifecycle import TransitionRequest
 from traffic.services.utc import as_utc
 
@@ -52,7 +53,7 @@ def transition_one(record_ref: str, body: TransitionIn, request: Request, sessio
 
 @router.get("/{record_ref}/audit", response_model=list[AuditEntryOut], summary="A record's audit trail, oldest first")
 def record_audit(record_ref: str, session: DbSession, actor: CurrentActor) -> list[AuditEntryOut]:
-    record = lifecycle.record_in_scope(session, actor, record_ref)
+    record = find_record(session, record_ref, actor=actor)
     return [
         AuditEntryOut(id=e.id, at=as_utc(e.at), username=e.username, role=e.role, client=e.client, action=e.action,
                       from_status=e.from_status, to_status=e.to_status, reason=e.reason, note=e.note,

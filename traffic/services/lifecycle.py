@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from models import District, EnforcementRecord, Unit
 from models.enums import RecordStatus
-from traffic.errors import Conflict, Forbidden, InvalidInput, NotFound, TrafficError
+from traffic.errors import Conflict, Forbidden, InvalidInput, TrafficError
 from traffic.services import audit, events
 from traffic.services.actors import Actor
 from traffic.services.listing import find_record
@@ -55,18 +55,10 @@ class BulkOutcome:
     error: TrafficError | None = None
 
 
-def record_in_scope(session: Session, actor: Actor, ref: str | int) -> EnforcementRecord:
-    """A record the actor may see; out of scope looks exactly like not there (404)."""
-    record = find_record(session, ref)
-    if not actor.sees_district(record.district_id):
-        raise NotFound(f"record {ref} does not exist")
-    return record
-
-
 def transition(session: Session, actor: Actor, ref: str | int, request: TransitionRequest,
                *, now: dt.datetime | None = None) -> EnforcementRecord:
     """Make one step; raises NotFound, Forbidden, StaleVersion, IllegalTransition or InvalidInput, changing nothing."""
-    record = record_in_scope(session, actor, ref)
+    record = find_record(session, ref, actor=actor)
     if actor.role not in DECIDING_ROLES:
         raise Forbidden(f"a {actor.role} may not change records")
     if request.version != record.version:
@@ -101,7 +93,7 @@ def transition_many(session: Session, actor: Actor, items: list[tuple[int, int]]
 def undo_last(session: Session, actor: Actor, ref: str | int, *, within_s: float = 30,
               now: dt.datetime | None = None) -> EnforcementRecord:
     """Take back the actor's own last step on a record within ``within_s`` seconds, written to the trail as "undo"."""
-    record = record_in_scope(session, actor, ref)
+    record = find_record(session, ref, actor=actor)
     now = as_utc(now or utc_now())
     last = audit.last_entry_of_record(session, record.id)
     if last is None or last.action != "transition" or last.username != actor.username or last.before is None:
