@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from models import District, EnforcementRecord, Unit
-from models.enums import RecordStatus
+from models.enums import RecordEventKind, RecordStatus
 from traffic.errors import Conflict, Forbidden, InvalidInput, TrafficError
 from traffic.services import audit, events
 from traffic.services.actors import Actor
@@ -190,7 +190,7 @@ def _compare_and_set(session: Session, record: EnforcementRecord, seen: int, cha
 def _announce(session: Session, record: EnforcementRecord, from_status: str, actor: Actor, step: str,
               now: dt.datetime) -> None:
     district = session.scalar(select(District.code).where(District.id == record.district_id))
-    events.emit(session, events.RECORD_STATUS_CHANGED, record, {
+    events.emit(session, RecordEventKind.STATUS_CHANGED, record, {
         "id": record.id, "district": district, "from": from_status, "to": record.status, "step": step,
         "version": record.version, "by": actor.username, "role": str(actor.role),
     }, now=now)

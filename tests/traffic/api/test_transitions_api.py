@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from models import AuditEntry, EnforcementRecord, RecordEvent, WebhookDelivery
-from models.enums import RecordStatus, Role
+from models.enums import Role
 from tests.support.actors import act_as, actor
 from tests.support.lifecycle import make_world, record_at
 from tests.traffic.lifecycle.cases import ALLOWED, ALLOWED_IDS, ILLEGAL, ILLEGAL_IDS, A, C, D, P, S, X, Z
