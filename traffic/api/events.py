@@ -55,19 +55,22 @@ async def stream_events(
         start = await _read(factory, latest_event_id)  # without a resume point: only events from now on
     settings = request.app.state.settings
     return StreamingResponse(
-        _stream(request, factory, start, settings.events_poll_interval, settings.events_keepalive),
+        _stream(request, factory, start, settings.events_poll_interval, settings.events_keepalive,
+                settings.events_stream_max_s),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
 
 
 async def _stream(request: Request, factory: sessionmaker[Session], start: int, poll: float,
-                  keepalive: float) -> AsyncIterator[str]:
+                  keepalive: float, max_duration: float) -> AsyncIterator[str]:
     cursor = OutboxCursor(start)
     # The first comment tells a client the stream is live: anything emitted after it will be sent.
     yield f"retry: {RETRY_MS}\n: stream after {start}\n\n"
     quiet_since = anyio.current_time()
-    while not await request.is_disconnected():
+    # A stream that ends now and then lets a load balancer move clients; they resume where they were (Last-Event-ID).
+    ends_at = quiet_since + max_duration
+    while anyio.current_time() < ends_at and not await request.is_disconnected():
         events = await _read(factory, lambda session: events_after(session, cursor.position, BATCH))
         ready = cursor.accept(events)
         now = anyio.current_time()

@@ -1,0 +1,62 @@
+"""Run schemathesis over an ASGI app in-process, the way its CLI does (every phase, every check), and report."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import schemathesis
+from schemathesis.engine import Status, events
+from schemathesis.engine import from_schema as engine_for
+
+
+@dataclass(frozen=True)
+class FuzzProfile:
+    seed: int
+    max_examples: int  # per operation and phase; the coverage phase adds its own boundary and edge cases
+
+
+@dataclass
+class FuzzReport:
+    cases: int = 0
+    operations: set[str] = field(default_factory=set)
+    failures: dict[tuple[str, str], str] = field(default_factory=dict)  # (operation, failure title) -> example
+    errors: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        lines = [f"{len(self.failures)} distinct failures and {len(self.errors)} errors in {self.cases} cases"]
+        lines += [f"- {op}: {title}\n{example}" for (op, title), example in sorted(self.failures.items())]
+        lines += [f"- error: {e}" for e in self.errors]
+        return "\n".join(lines)
+
+
+def fuzz_config(profile: FuzzProfile, headers: dict[str, str]) -> schemathesis.Config:
+    return schemathesis.Config.from_dict({
+        "seed": profile.seed,
+        "headers": headers,
+        "generation": {"mode": "all", "max-examples": profile.max_examples, "database": "none"},
+        "checks": {"enabled": True},
+    })
+
+
+def run_fuzz(app: Any, profile: FuzzProfile, headers: dict[str, str]) -> FuzzReport:
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=fuzz_config(profile, headers))
+    report = FuzzReport()
+    for event in engine_for(schema).execute():
+        if isinstance(event, events.ScenarioFinished):
+            _collect(report, event.recorder)
+        elif isinstance(event, events.NonFatalError):
+            report.errors.append(f"{event.label}: {event.value!r}")
+        elif isinstance(event, events.FatalError):
+            report.errors.append(f"fatal: {event.exception!r}")
+    return report
+
+
+def _collect(report: FuzzReport, recorder) -> None:
+    report.operations.add(recorder.label)
+    report.cases += len(recorder.cases)
+    for checks in recorder.checks.values():
+        for check in checks:
+            if check.status == Status.FAILURE and check.failure_info is not None:
+                failure = check.failure_info.failure
+                key = (failure.operation or recorder.label, f"{check.name}: {failure.title}")
+                report.failures.setdefault(key, f"  {failure.message}\n  {check.failure_info.code_sample}")
