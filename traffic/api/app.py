@@ -13,6 +13,8 @@ from traffic.api import events, ingest, records, rules, sightings, webhooks
 from traffic.api.city import city_routers
 from traffic.api.deps import DbSession
 from traffic.api.errors import install_error_handlers
+from traffic.api.openapi import install_openapi
+from traffic.api.request_id import RequestIdMiddleware
 from traffic.db import make_engine, make_session_factory
 from traffic.settings import Settings
 from traffic.workers.queues import make_announcer
@@ -35,6 +37,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, run_workers:
     app.state.frame_announcer = make_announcer(settings, app.state.session_factory)
     app.state.ingest_write_gate = _ingest_gate(engine)
     install_error_handlers(app)
+    app.add_middleware(RequestIdMiddleware)
 
     api = APIRouter(prefix=API_PREFIX)
     for router in city_routers():
@@ -50,6 +53,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, run_workers:
         session.execute(text("SELECT 1"))
         return {"status": "ok", "database": session.get_bind().dialect.name}
 
+    install_openapi(app)
     return app
 
 
