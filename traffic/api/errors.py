@@ -49,12 +49,13 @@ def allowed_methods(app: FastAPI, path: str) -> list[str]:
 
     Starlette names only the methods of the first route whose path matches, but one path is often served by several
     routes (GET, PUT and DELETE of /districts/{key} are three), so the Allow header gathers them from the document.
+    Where a fixed path and a template both match (/rules/evaluate, /rules/{key}), the fixed path is the resource.
     """
-    methods: set[str] = set()
-    for template, operations in app.openapi().get("paths", {}).items():
-        if _template_pattern(template).fullmatch(path):
-            methods |= {method.upper() for method in operations}
-    return sorted(methods)
+    matching = [(template.count("{"), operations) for template, operations in app.openapi().get("paths", {}).items()
+                if _template_pattern(template).fullmatch(path)]
+    fewest_parameters = min((count for count, _ in matching), default=0)
+    return sorted({method.upper() for count, operations in matching if count == fewest_parameters
+                   for method in operations})
 
 
 @functools.lru_cache(maxsize=512)

@@ -6,15 +6,19 @@ import datetime as dt
 from fastapi import Query
 
 from models.enums import VehicleType
+from traffic.schemas.city import Code
 from traffic.schemas.records import PlateStateName
 from traffic.services.listing import ListFilters
 
+# A cursor is the previous page's next_cursor: opaque text, never empty.
+CURSOR = Query(None, min_length=1, max_length=512, description="next_cursor of the previous page")
+
 
 def list_filters(
-    camera: str | None = Query(None, description="camera code"),
-    segment: str | None = Query(None, description="road segment code"),
-    district: str | None = Query(None, description="district code"),
-    time_slot: str | None = Query(None, description="time slot code"),
+    camera: Code | None = Query(None, description="camera code"),
+    segment: Code | None = Query(None, description="road segment code"),
+    district: Code | None = Query(None, description="district code"),
+    time_slot: Code | None = Query(None, description="time slot code"),
     vehicle_type: VehicleType | None = Query(None),
     plate_state: PlateStateName | None = Query(None),
     since: dt.datetime | None = Query(None, alias="from", description="seen at or after (ISO 8601 with offset)"),

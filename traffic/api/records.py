@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from traffic.api.deps import DbSession
-from traffic.api.filters import list_filters
+from traffic.api.filters import CURSOR, list_filters
 from traffic.errors import NotFound, TrafficError
 from traffic.schemas.records import (
     EvidenceFileOut,
@@ -54,7 +54,7 @@ def list_records_endpoint(
     session: DbSession,
     filters: Annotated[ListFilters, Depends(list_filters)],
     status: RecordStatus | None = Query(None),
-    cursor: str | None = Query(None, description="next_cursor of the previous page"),
+    cursor: str | None = CURSOR,
     limit: int = Query(50, ge=1, le=500),
 ) -> RecordPage:
     filters = replace(filters, status=status)

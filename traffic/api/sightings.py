@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from traffic.api.deps import DbSession
-from traffic.api.filters import list_filters
+from traffic.api.filters import CURSOR, list_filters
 from traffic.schemas.records import SightingOut, SightingPage
 from traffic.services.listing import ListFilters, list_sightings
 
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/sightings", tags=["sightings"])
 def list_sightings_endpoint(
     session: DbSession,
     filters: Annotated[ListFilters, Depends(list_filters)],
-    cursor: str | None = Query(None, description="next_cursor of the previous page"),
+    cursor: str | None = CURSOR,
     limit: int = Query(50, ge=1, le=500),
 ) -> SightingPage:
     page = list_sightings(session, filters, cursor, limit)

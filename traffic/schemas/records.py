@@ -107,12 +107,16 @@ class VerifyOut(BaseModel):
     problems: list[str]
 
 
+WebhookEventName = Literal["record.created", "record.status_changed", "*"]
+WEBHOOK_URL = r"^https?://([A-Za-z0-9\-._~]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?([/?#]\S*)?$"
+
+
 class WebhookIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: str = Field(max_length=1000, description="http(s) URL that receives POSTed JSON")
+    url: str = Field(max_length=1000, pattern=WEBHOOK_URL, description="http(s) URL that receives POSTed JSON")
     secret: str = Field(min_length=16, max_length=200, description="key of the X-Traffic-Signature HMAC")
-    events: list[str] = Field(min_length=1, description='event kinds, e.g. ["record.created"], or ["*"]')
+    events: list[WebhookEventName] = Field(min_length=1, description='event kinds, e.g. ["record.created"], or ["*"]')
 
 
 class WebhookOut(BaseModel):

@@ -37,9 +37,9 @@ def create(session: Session, kind: Kind, data: BaseModel):
 
 def replace(session: Session, kind: Kind, key: Any, data: BaseModel):
     """Update the entity at ``key`` with ``data``; renaming the key is refused (it is the identity)."""
+    obj = get(session, kind, key)
     if kind.key_of(data) != key:
         raise InvalidInput(f"the body's {kind.key_field} {kind.key_of(data)} differs from the path's {key}")
-    obj = get(session, kind, key)
     kind.fill(session, obj, data)
     session.flush()
     return obj

@@ -20,9 +20,19 @@ from models import (
     rule_segments,
     rule_time_slots,
 )
-from traffic.errors import InvalidInput, NotFound
+from traffic.errors import NotFound
 from traffic.rules.engine import format_minute
-from traffic.schemas.city import CameraIn, DistrictIn, HolidayIn, Location, RuleIn, SegmentIn, TimeSlotIn
+from traffic.schemas.city import (
+    CameraIn,
+    Code,
+    DistrictIn,
+    HolidayIn,
+    IsoDate,
+    Location,
+    RuleIn,
+    SegmentIn,
+    TimeSlotIn,
+)
 
 S = TypeVar("S", bound=BaseModel)
 
@@ -36,15 +46,13 @@ class Kind(Generic[S]):
     model: type
     schema: type[S]
     key_field: str = "code"
+    key_type: Any = Code  # how the key is written in a URL path
 
     def query(self) -> Select:
         return select(self.model)
 
     def key_of(self, data: S) -> Any:
         return getattr(data, self.key_field)
-
-    def parse_key(self, raw: str) -> Any:
-        return raw
 
     def order_by(self):
         return getattr(self.model, self.key_field)
@@ -154,12 +162,6 @@ class TimeSlotKind(Kind[TimeSlotIn]):
 
 
 class HolidayKind_(Kind[HolidayIn]):
-    def parse_key(self, raw: str) -> dt.date:
-        try:
-            return dt.date.fromisoformat(raw)
-        except ValueError as exc:
-            raise InvalidInput(f"{raw!r} is not a date (YYYY-MM-DD)") from exc
-
     def to_schema(self, obj: Holiday) -> HolidayIn:
         return HolidayIn(date=obj.date, kind=obj.kind, name=obj.name)
 
@@ -205,7 +207,7 @@ class RuleKind(Kind[RuleIn]):
 DISTRICTS = DistrictKind("district", "districts", District, DistrictIn)
 SEGMENTS = SegmentKind("segment", "segments", RoadSegment, SegmentIn)
 TIME_SLOTS = TimeSlotKind("time slot", "time_slots", TimeSlot, TimeSlotIn)
-HOLIDAYS = HolidayKind_("holiday", "holidays", Holiday, HolidayIn, key_field="date")
+HOLIDAYS = HolidayKind_("holiday", "holidays", Holiday, HolidayIn, key_field="date", key_type=IsoDate)
 CAMERAS = CameraKind("camera", "cameras", Camera, CameraIn)
 RULES = RuleKind("rule", "rules", RestrictionRule, RuleIn)
 

@@ -138,4 +138,5 @@ def test_quiet_streams_get_keep_alive_comments_and_the_loop_stays_free(live: Liv
 
 def test_bad_last_event_id_is_422(client) -> None:
     response = client.get("/api/v1/events", headers={"Last-Event-ID": "yesterday"})
-    assert response.status_code == 422 and response.json()["error"] == "InvalidInput"
+    assert response.status_code == 422 and response.json()["error"] == "ValidationError"
+    assert "last-event-id" in response.json()["detail"].lower()
