@@ -51,6 +51,11 @@ def breaks_a_cross_field_rule(case) -> bool:
     start, end = body.get("start"), body.get("end")
     if isinstance(start, str) and isinstance(end, str):
         return start == end  # a time slot is never empty (a whole day is 00:00-24:00)
+    query = case.query or {}
+    if query.get("cursor") is not None:
+        return True  # a cursor is opaque: only one the listing issued is valid
+    if isinstance(query.get("from"), str) and isinstance(query.get("to"), str):
+        return True  # from must be earlier than to (compared as instants, which a schema cannot)
     effective_from, effective_to = body.get("effective_from"), body.get("effective_to")
     return isinstance(effective_from, str) and isinstance(effective_to, str) and effective_to < effective_from
 

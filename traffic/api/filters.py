@@ -6,10 +6,12 @@ import datetime as dt
 from fastapi import Query
 
 from models.enums import VehicleType
-from traffic.schemas.city import Code
+from traffic.schemas.city import Code, IsoDateTime
 from traffic.schemas.records import PlateStateName
 from traffic.services.listing import ListFilters
 
+# Declared on the lists (the OpenAPI helper adds the error shape): a filter code may name nothing.
+FILTER_ERRORS = {404: {"description": "NotFound: camera, segment, district or time_slot names nothing"}}
 # A cursor is the previous page's next_cursor: opaque text, never empty.
 CURSOR = Query(None, min_length=1, max_length=512, description="next_cursor of the previous page")
 
@@ -21,8 +23,8 @@ def list_filters(
     time_slot: Code | None = Query(None, description="time slot code"),
     vehicle_type: VehicleType | None = Query(None),
     plate_state: PlateStateName | None = Query(None),
-    since: dt.datetime | None = Query(None, alias="from", description="seen at or after (ISO 8601 with offset)"),
-    until: dt.datetime | None = Query(None, alias="to", description="seen before (ISO 8601 with offset)"),
+    since: IsoDateTime | None = Query(None, alias="from", description="seen at or after (ISO 8601 with offset)"),
+    until: IsoDateTime | None = Query(None, alias="to", description="seen before (ISO 8601 with offset)"),
 ) -> ListFilters:
     return ListFilters(
         camera=camera,

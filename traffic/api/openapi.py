@@ -19,6 +19,7 @@ OPEN_PATHS = frozenset({"/healthz", "/api/v1/auth/token"})
 WRITE_METHODS = frozenset({"post", "put", "patch", "delete"})
 
 _DESCRIPTIONS = {
+    400: "BadRequest: the body cannot be parsed",
     401: "Unauthorized: not signed in, or the credentials are wrong",
     403: "Forbidden: signed in, but not allowed to do this",
     404: "NotFound: what the path or the body names does not exist",
@@ -38,6 +39,8 @@ def error_statuses(path: str, method: str, operation: dict[str, Any]) -> set[int
         statuses |= {401, 403}
     if operation.get("parameters") or "requestBody" in operation:
         statuses.add(422)
+    if "requestBody" in operation:
+        statuses.add(400)  # a body that is not even JSON (or multipart)
     if "{" in path or method in WRITE_METHODS:
         statuses.add(404)  # a path key, or a code in the body, that names nothing
     if method in WRITE_METHODS:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from traffic.api.deps import DbSession
-from traffic.api.filters import CURSOR, list_filters
+from traffic.api.filters import CURSOR, FILTER_ERRORS, list_filters
 from traffic.errors import NotFound, TrafficError
 from traffic.schemas.records import (
     EvidenceFileOut,
@@ -48,7 +48,8 @@ def _out(request: Request, item: dict) -> RecordOut:
     return RecordOut(**item, evidence_url=f"{base}/evidence", verify_url=f"{base}/verify")
 
 
-@router.get("", response_model=RecordPage, summary="List records, newest first, with filters and a cursor")
+@router.get("", response_model=RecordPage, responses=FILTER_ERRORS,
+            summary="List records, newest first, with filters and a cursor")
 def list_records_endpoint(
     request: Request,
     session: DbSession,

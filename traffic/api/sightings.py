@@ -6,14 +6,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from traffic.api.deps import DbSession
-from traffic.api.filters import CURSOR, list_filters
+from traffic.api.filters import CURSOR, FILTER_ERRORS, list_filters
 from traffic.schemas.records import SightingOut, SightingPage
 from traffic.services.listing import ListFilters, list_sightings
 
 router = APIRouter(prefix="/sightings", tags=["sightings"])
 
 
-@router.get("", response_model=SightingPage, summary="List sightings, newest first, with filters and a cursor")
+@router.get("", response_model=SightingPage, responses=FILTER_ERRORS,
+            summary="List sightings, newest first, with filters and a cursor")
 def list_sightings_endpoint(
     session: DbSession,
     filters: Annotated[ListFilters, Depends(list_filters)],

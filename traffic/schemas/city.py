@@ -10,7 +10,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 from models.enums import Action, HolidayKind, RoadClass, VehicleType
 from traffic.rules.engine import DAY_KINDS, WEEKDAYS
 
-Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
+Code = Annotated[str, Field(min_length=1, max_length=64, pattern=CODE_PATTERN)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 _CLOCK = re.compile(r"^(\d{2}):(\d{2})$")
@@ -21,9 +22,11 @@ UnitCoordinate = Annotated[float, Field(strict=True, ge=0.0, le=1.0)]
 Longitude = Annotated[float, Field(strict=True, ge=-180.0, le=180.0)]
 Latitude = Annotated[float, Field(strict=True, ge=-90.0, le=90.0)]
 UNIQUE_ITEMS = {"uniqueItems": True}
+Flag = Annotated[bool, Field(strict=True)]  # true or false, not 0, 1 or "yes"
 
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 
 
 def _date_written_out(value):
@@ -35,7 +38,7 @@ def _date_written_out(value):
 
 def _time_written_out(value):
     """A date-time arrives as ISO 8601 text (or a datetime); pydantic would also read a number as Unix seconds."""
-    if isinstance(value, int | float) or isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, int | float) or isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
         raise ValueError("write a time as ISO 8601 text with a UTC offset, e.g. 2023-06-05T07:30:00+08:00")
     return value
 
@@ -77,7 +80,7 @@ class CameraIn(Strict):
         description="normalised polygon [[x, y], ...] of at least 3 points with 0 <= x, y <= 1; a box counts by its "
                     "bottom centre",
     )
-    enabled: bool = True
+    enabled: Flag = True
 
 
 def parse_clock(value: str, *, allow_24: bool) -> int:
@@ -147,7 +150,7 @@ class RuleIn(Strict):
     code: Code
     name: Name
     vehicle_types: list[VehicleType] = Field(min_length=1, json_schema_extra=UNIQUE_ITEMS)
-    unplated_only: bool = False
+    unplated_only: Flag = False
     segments: list[Code] = Field(default_factory=list, json_schema_extra=UNIQUE_ITEMS)
     districts: list[Code] = Field(default_factory=list, json_schema_extra=UNIQUE_ITEMS)
     time_slots: list[Code] = Field(min_length=1, json_schema_extra=UNIQUE_ITEMS)
@@ -208,7 +211,7 @@ class CityConfig(Strict):
 class EvaluateIn(Strict):
     segment: Code
     vehicle_type: VehicleType
-    plated: bool | None
+    plated: Flag | None
     at: IsoDateTime = Field(description="ISO 8601 with a UTC offset")
 
     @field_validator("at")

@@ -169,7 +169,7 @@ def _filtered(session: Session, query: Select, model, time_column, filters: List
         if code is not None:
             found = session.scalar(select(ref_model.id).where(ref_model.code == code))
             if found is None:
-                raise InvalidInput(f"{name.replace('_', ' ')} {code!r} does not exist")
+                raise NotFound(f"{name.replace('_', ' ')} {code!r} does not exist")
             query = query.where(column == found)
     if filters.vehicle_type:
         query = query.where(model.vehicle_type == filters.vehicle_type)
