@@ -47,7 +47,7 @@ async def stream_events(
     request: Request,
     # Typed `str`, not `str | None`: an absent header is None, and the schema must not offer null as a value.
     last_event_id: str = Header(None, pattern=EVENT_ID_TEXT,
-                                       description="id of the last event received; the stream resumes after"),
+                                description="id of the last event received; the stream resumes after"),
     after: int | None = Query(None, ge=0, le=MAX_EVENT_ID,
                               description="like Last-Event-ID, for clients that cannot set headers"),
 ) -> StreamingResponse:

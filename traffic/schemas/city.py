@@ -23,22 +23,20 @@ Longitude = Annotated[float, Field(strict=True, ge=-180.0, le=180.0)]
 Latitude = Annotated[float, Field(strict=True, ge=-90.0, le=90.0)]
 UNIQUE_ITEMS = {"uniqueItems": True}
 Flag = Annotated[bool, Field(strict=True)]  # true or false, not 0, 1 or "yes"
-
-
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 
 
 def _date_written_out(value):
     """A date arrives as YYYY-MM-DD (or, from YAML, as a date); pydantic would also read 0 or "0" as 1970-01-01."""
-    if isinstance(value, str) and _ISO_DATE.match(value) or isinstance(value, dt.date):
+    if isinstance(value, dt.date) or (isinstance(value, str) and _ISO_DATE.match(value)):
         return value
     raise ValueError("write a date as YYYY-MM-DD")
 
 
 def _time_written_out(value):
     """A date-time arrives as ISO 8601 text (or a datetime); pydantic would also read a number as Unix seconds."""
-    if isinstance(value, int | float) or isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value.strip())):
         raise ValueError("write a time as ISO 8601 text with a UTC offset, e.g. 2023-06-05T07:30:00+08:00")
     return value
 
@@ -61,7 +59,8 @@ class SegmentIn(Strict):
     name: Name
     district: Code
     road_class: RoadClass
-    geometry: list[tuple[Longitude, Latitude]] | None = Field(default=None, description="[[lon, lat], ...] along the road")
+    geometry: list[tuple[Longitude, Latitude]] | None = Field(default=None,
+                                                              description="[[lon, lat], ...] along the road")
 
 
 class Location(Strict):

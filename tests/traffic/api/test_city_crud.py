@@ -130,6 +130,7 @@ def test_healthz(client, backend) -> None:
 
 def test_a_whole_day_slot_is_written_00_00_to_24_00(client) -> None:
     """The message for an empty slot tells the user to write 00:00-24:00; that slot must then be accepted."""
-    response = client.post(f"{BASE}/time-slots", json={"code": "ALLDAY", "name": "全天", "start": "00:00", "end": "24:00"})
+    whole_day = {"code": "ALLDAY", "name": "全天", "start": "00:00", "end": "24:00"}
+    response = client.post(f"{BASE}/time-slots", json=whole_day)
     assert response.status_code == 201, response.text
     assert (response.json()["start"], response.json()["end"]) == ("00:00", "24:00")
