@@ -14,12 +14,12 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session, sessionmaker
 
+from traffic.db import MAX_ROW_ID
 from traffic.services.events import OutboxCursor, events_after, latest_event_id
 
 router = APIRouter(tags=["events"])
 
 BATCH = 200
-MAX_EVENT_ID = 2**63 - 1  # the largest id a BIGINT holds: a larger one would overflow the query, not find nothing
 EVENT_ID_TEXT = r"^\s*[0-9]{1,18}\s*$"
 RETRY_MS = 3000
 
@@ -48,7 +48,7 @@ async def stream_events(
     # Typed `str`, not `str | None`: an absent header is None, and the schema must not offer null as a value.
     last_event_id: str = Header(None, pattern=EVENT_ID_TEXT,
                                 description="id of the last event received; the stream resumes after"),
-    after: int | None = Query(None, ge=0, le=MAX_EVENT_ID,
+    after: int | None = Query(None, ge=0, le=MAX_ROW_ID,
                               description="like Last-Event-ID, for clients that cannot set headers"),
 ) -> StreamingResponse:
     start = int(last_event_id) if last_event_id is not None else after

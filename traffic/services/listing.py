@@ -16,6 +16,7 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from models import Camera, District, EnforcementRecord, RestrictionRule, RoadSegment, Sighting, TimeSlot
+from traffic.db import MAX_ROW_ID
 from traffic.errors import InvalidInput, NotFound
 from traffic.services.utc import as_utc, iso_utc
 
@@ -208,8 +209,8 @@ def _page(session: Session, query: Select, kind: str, model, time_column, cursor
 def find_record(session: Session, ref: str | int) -> EnforcementRecord:
     """A record by id (digits) or by its number."""
     text = str(ref)
-    if text.isdigit():
-        record = session.get(EnforcementRecord, int(text))
+    if text.isascii() and text.isdigit():
+        record = session.get(EnforcementRecord, int(text)) if int(text) <= MAX_ROW_ID else None
     else:
         record = session.scalar(select(EnforcementRecord).where(EnforcementRecord.record_no == text))
     if record is None:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session
 
 from tests.support.contract import FuzzProfile, run_fuzz
 from tests.support.databases import fresh_database
@@ -31,13 +33,16 @@ FUZZ_PROFILES = {
 
 @dataclass(frozen=True)
 class Caller:
-    """Who the fuzzer calls as: a name for the test id and the headers that sign it in."""
+    """Who the fuzzer calls as: a name for the test id, and how to sign in on the seeded database.
+
+    ``sign_in`` gets a session on that database (to create the user and a token) and returns the request headers.
+    """
 
     name: str
-    headers: dict[str, str] = field(default_factory=dict)
+    sign_in: Callable[[Session], dict[str, str]]
 
 
-CALLERS = [Caller("anonymous")]
+CALLERS = [Caller("anonymous", lambda _session: {})]
 
 
 def fuzz_profile() -> FuzzProfile:
@@ -64,6 +69,8 @@ def fuzzed_app(tmp_path: Path):
 
 @pytest.mark.parametrize("caller", CALLERS, ids=lambda caller: caller.name)
 def test_every_operation_keeps_the_contract(fuzzed_app, caller: Caller) -> None:
-    report = run_fuzz(fuzzed_app, fuzz_profile(), caller.headers)
+    with transaction(fuzzed_app.state.session_factory) as session:
+        headers = caller.sign_in(session)
+    report = run_fuzz(fuzzed_app, fuzz_profile(), headers)
     assert report.operations, "schemathesis tested no operation"
     assert not report.failures and not report.errors, report.describe()

@@ -66,6 +66,20 @@ def test_a_huge_offset_is_refused_as_invalid_not_a_server_error(client, path) ->
     assert response.json()["error"] == "ValidationError" and "offset" in response.json()["detail"]
 
 
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        (f"{BASE}/webhooks/99999999999999999999/deliveries", 422),
+        (f"{BASE}/records/99999999999999999999", 404),
+        (f"{BASE}/records/\u00b2", 404),  # a digit to str.isdigit(), not to int()
+    ],
+)
+def test_ids_past_any_stored_key_are_4xx_not_an_overflow(client, path, status) -> None:
+    response = client.get(path)
+    assert response.status_code == status, response.text
+    assert set(response.json()) == {"error", "detail"}
+
+
 def test_every_operation_publishes_its_errors_in_the_one_shape(client) -> None:
     document = client.get("/openapi.json").json()
     assert set(document["components"]["schemas"]["ErrorOut"]["required"]) == {"error", "detail"}

@@ -39,6 +39,7 @@ def test_create_list_get_deliveries_delete(client, session) -> None:
         ({"events": []}, "events"),
         ({"url": "ftp://example.org/x"}, "url"),
         ({"url": "not a url"}, "url"),
+        ({"url": "http://[bA7]/hook"}, "url"),
         ({"secret": "short"}, "secret"),
         ({"colour": "blue"}, "colour"),
     ],
