@@ -1,8 +1,6 @@
 """Query parameters shared by the lists of sightings and records."""
 from __future__ import annotations
 
-import datetime as dt
-
 from fastapi import Query
 
 from models.enums import VehicleType

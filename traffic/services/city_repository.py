@@ -1,7 +1,6 @@
 """SQL for the city's reference data, one handler per entity kind, all keyed by a natural key (code or date)."""
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
