@@ -11,6 +11,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 
+MAX_ROW_ID = 2**63 - 1  # the largest integer key SQLite and a PostgreSQL BIGINT hold; a larger one overflows
+
+
 def normalise_url(url: str) -> str:
     """Send plain postgresql:// URLs to psycopg 3, the driver we install."""
     if url.startswith("postgresql://") or url.startswith("postgres://"):

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     cjk_font: Path | None = Field(default=None, description="font file with CJK glyphs for evidence overlays")
     events_poll_interval: float = Field(default=1.0, gt=0, description="seconds between outbox polls of /events")
     events_keepalive: float = Field(default=15.0, gt=0, description="seconds of silence before an SSE keep-alive")
+    events_stream_max_s: float = Field(
+        default=3600.0, ge=0, description="seconds after which /events ends a stream; clients resume by Last-Event-ID"
+    )
     webhook_max_attempts: int = Field(default=8, ge=1, description="deliveries given up after this many failures")
     webhook_backoff_base: float = Field(default=30.0, gt=0, description="seconds before the first retry; doubles")
     webhook_backoff_max: float = Field(default=6 * 3600.0, gt=0, description="longest wait between retries")

@@ -14,6 +14,8 @@ from traffic.api.auth import DEFAULT_CREDENTIAL_READERS
 from traffic.api.city import city_routers
 from traffic.api.deps import DbSession
 from traffic.api.errors import install_error_handlers
+from traffic.api.openapi import install_openapi
+from traffic.api.request_id import RequestIdMiddleware
 from traffic.api.security_headers import SecurityHeaders
 from traffic.db import make_engine, make_session_factory
 from traffic.settings import Settings
@@ -39,6 +41,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, run_workers:
     app.state.credential_readers = DEFAULT_CREDENTIAL_READERS
     install_error_handlers(app)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestIdMiddleware)
 
     # Closed by default: every router below needs a signed-in user (or, for ingest, a camera key), except the
     # sign-in itself. Open: /healthz and sign-in; /docs and /openapi.json describe the API but reveal no data.
@@ -58,6 +61,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, run_workers:
         session.execute(text("SELECT 1"))
         return {"status": "ok", "database": session.get_bind().dialect.name}
 
+    install_openapi(app)
     return app
 
 

@@ -1,7 +1,9 @@
 """One error shape everywhere: {"error": <Kind>, "detail": <message>} with the matching 4xx status."""
 from __future__ import annotations
 
+import functools
 import logging
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -9,6 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from traffic.api.request_id import REQUEST_ID_HEADER, request_id_of
 from traffic.errors import TooManyAttempts, TrafficError, Unauthorized
 
 log = logging.getLogger(__name__)
@@ -41,6 +44,26 @@ def _describe_validation(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
+def allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """Every method the published API serves at this path.
+
+    Starlette names only the methods of the first route whose path matches, but one path is often served by several
+    routes (GET, PUT and DELETE of /districts/{key} are three), so the Allow header gathers them from the document.
+    Where a fixed path and a template both match (/rules/evaluate, /rules/{key}), the fixed path is the resource.
+    """
+    matching = [(template.count("{"), operations) for template, operations in app.openapi().get("paths", {}).items()
+                if _template_pattern(template).fullmatch(path)]
+    fewest_parameters = min((count for count, _ in matching), default=0)
+    return sorted({method.upper() for count, operations in matching if count == fewest_parameters
+                   for method in operations})
+
+
+@functools.lru_cache(maxsize=512)
+def _template_pattern(template: str) -> re.Pattern[str]:
+    """/records/{record_ref}/verify as a pattern: each {parameter} is one path segment."""
+    return re.compile(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(TrafficError)
     async def _domain(_: Request, exc: TrafficError) -> JSONResponse:
@@ -51,10 +74,22 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(error_body("ValidationError", _describe_validation(exc)), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         kind = _HTTP_KINDS.get(exc.status_code, "HTTPError")
         detail = exc.detail if isinstance(exc.detail, str) else kind
-        return JSONResponse(error_body(kind, detail), status_code=exc.status_code, headers=exc.headers)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405 and (methods := allowed_methods(app, request.url.path)):
+            headers["Allow"] = ", ".join(methods)
+        return JSONResponse(error_body(kind, detail), status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        request_id = request_id_of(request)
+        log.error("unexpected error in %s %s [request %s]", request.method, request.url.path, request_id,
+                  exc_info=exc)
+        detail = f"an unexpected error; it is logged under request id {request_id}"
+        return JSONResponse(error_body("InternalError", detail), status_code=500,
+                            headers={REQUEST_ID_HEADER: request_id})
 
     @app.exception_handler(IntegrityError)
     async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:

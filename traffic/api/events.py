@@ -15,7 +15,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session, sessionmaker
 
 from traffic.api.auth import CurrentActor
-from traffic.errors import InvalidInput
+from traffic.db import MAX_ROW_ID
 from traffic.services.actors import Actor
 from traffic.services.events import OutboxCursor, events_after, latest_event_id
 from traffic.services.scope import visible_record_ids
@@ -23,6 +23,7 @@ from traffic.services.scope import visible_record_ids
 router = APIRouter(tags=["events"])
 
 BATCH = 200
+EVENT_ID_TEXT = r"^\s*[0-9]{1,18}\s*$"
 RETRY_MS = 3000
 
 
@@ -48,18 +49,20 @@ async def _read(factory: sessionmaker[Session], query: Callable[[Session], Any])
 async def stream_events(
     request: Request,
     actor: CurrentActor,
-    last_event_id: str | None = Header(None, description="id of the last event received; the stream resumes after"),
-    after: int | None = Query(None, ge=0, description="like Last-Event-ID, for clients that cannot set headers"),
+    # Typed `str`, not `str | None`: an absent header is None, and the schema must not offer null as a value.
+    last_event_id: str = Header(None, pattern=EVENT_ID_TEXT,
+                                description="id of the last event received; the stream resumes after"),
+    after: int | None = Query(None, ge=0, le=MAX_ROW_ID,
+                              description="like Last-Event-ID, for clients that cannot set headers"),
 ) -> StreamingResponse:
-    if last_event_id is not None and not last_event_id.strip().isdigit():
-        raise InvalidInput(f"Last-Event-ID must be an event id, got {last_event_id!r}")
     start = int(last_event_id) if last_event_id is not None else after
     factory = request.app.state.session_factory
     if start is None:
         start = await _read(factory, latest_event_id)  # without a resume point: only events from now on
     settings = request.app.state.settings
     return StreamingResponse(
-        _stream(request, actor, factory, start, settings.events_poll_interval, settings.events_keepalive),
+        _stream(request, actor, factory, start, settings.events_poll_interval, settings.events_keepalive,
+                settings.events_stream_max_s),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
@@ -72,12 +75,14 @@ def _read_batch(session: Session, actor: Actor, position: int) -> tuple[list[dic
 
 
 async def _stream(request: Request, actor: Actor, factory: sessionmaker[Session], start: int, poll: float,
-                  keepalive: float) -> AsyncIterator[str]:
+                  keepalive: float, max_duration: float) -> AsyncIterator[str]:
     cursor = OutboxCursor(start)
     # The first comment tells a client the stream is live: anything emitted after it will be sent.
     yield f"retry: {RETRY_MS}\n: stream after {start}\n\n"
     quiet_since = anyio.current_time()
-    while not await request.is_disconnected():
+    # A stream that ends now and then lets a load balancer move clients; they resume where they were (Last-Event-ID).
+    ends_at = quiet_since + max_duration
+    while anyio.current_time() < ends_at and not await request.is_disconnected():
         events, visible = await _read(factory, lambda session: _read_batch(session, actor, cursor.position))
         accepted = cursor.accept(events)
         ready = [e for e in accepted if e["record_id"] in visible]  # out of the subscriber's scope: not there

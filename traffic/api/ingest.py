@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from traffic.api.deps import DbSession
 from traffic.api.upload import FrameUpload, read_frame_upload
 from traffic.db import transaction
+from traffic.schemas.city import CODE_PATTERN
 from traffic.schemas.ingest import FrameAccepted, FrameSightingOut, FrameStatusOut
 from traffic.services.camera_keys import camera_of_key
 from traffic.services.ingest import AcceptedFrame, FrameSubmission, accept_frame, frame_report
@@ -34,10 +35,12 @@ MULTIPART_BODY = {
             "multipart/form-data": {
                 "schema": {
                     "type": "object",
+                    "additionalProperties": False,
                     "required": ["image", "camera", "captured_at"],
                     "properties": {
                         "image": {"type": "string", "format": "binary", "description": "JPEG or PNG"},
-                        "camera": {"type": "string", "description": "camera code"},
+                        "camera": {"type": "string", "pattern": CODE_PATTERN, "maxLength": 64,
+                                   "description": "camera code"},
                         "captured_at": {"type": "string", "format": "date-time",
                                         "description": "ISO 8601 with offset, e.g. 2023-06-05T07:30:00.250+08:00"},
                         "frame_id": {"type": "string", "description": "idempotency key; default: SHA-256 of image"},

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from traffic.api.auth import CurrentActor
 from traffic.api.deps import AppSettings, DbSession
-from traffic.api.filters import list_filters
+from traffic.api.filters import CURSOR, FILTER_ERRORS, list_filters
 from traffic.digests import sha256_hex
 from traffic.errors import NotFound, TrafficError
 from traffic.schemas.records import (
@@ -52,7 +52,8 @@ def _out(request: Request, view: RecordView) -> RecordOut:
     return RecordOut(**dict(view), evidence_url=f"{base}/evidence", verify_url=f"{base}/verify")
 
 
-@router.get("", response_model=RecordPage, summary="List records, newest first, with filters and a cursor")
+@router.get("", response_model=RecordPage, responses=FILTER_ERRORS,
+            summary="List records, newest first, with filters and a cursor")
 def list_records_endpoint(
     request: Request,
     session: DbSession,
@@ -61,7 +62,7 @@ def list_records_endpoint(
     filters: Annotated[ListFilters, Depends(list_filters)],
     status: RecordStatus | None = Query(None),
     overdue: bool | None = Query(None, description="true: only records past their review deadline or due date"),
-    cursor: str | None = Query(None, description="next_cursor of the previous page"),
+    cursor: str | None = CURSOR,
     limit: int = Query(50, ge=1, le=500),
 ) -> RecordPage:
     filters = replace(filters, status=status, overdue=overdue)

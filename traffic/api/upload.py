@@ -43,7 +43,7 @@ async def read_frame_upload(request: Request) -> FrameUpload:
         raise Unauthorized("missing X-Camera-Key header")
     limit = request.app.state.settings.max_upload_bytes + FORM_OVERHEAD
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"the upload is larger than the limit of {limit - FORM_OVERHEAD} bytes")
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise InvalidInput("send multipart/form-data with the fields image, camera, captured_at and frame_id")

@@ -1,17 +1,21 @@
 """Webhook subscriptions: create, list, inspect deliveries, delete."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from models import Role, WebhookSubscription
 from traffic.api.auth import require_roles
 from traffic.api.deps import DbSession
+from traffic.db import MAX_ROW_ID
 from traffic.schemas.records import WebhookDeliveryOut, WebhookIn, WebhookOut
 from traffic.services import webhooks as service
 from traffic.services.utc import as_utc
 
 # Webhooks carry every record event of the city, unscoped: only admins manage them.
 router = APIRouter(prefix="/webhooks", tags=["webhooks"], dependencies=[Depends(require_roles(Role.ADMIN))])
+WebhookId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="the subscription's id")]
 
 
 def _out(s: WebhookSubscription) -> WebhookOut:
@@ -30,13 +34,13 @@ def list_webhooks(session: DbSession) -> list[WebhookOut]:
 
 
 @router.get("/{webhook_id}", response_model=WebhookOut, summary="One webhook subscription")
-def get_webhook(webhook_id: int, session: DbSession) -> WebhookOut:
+def get_webhook(webhook_id: WebhookId, session: DbSession) -> WebhookOut:
     return _out(service.get_subscription(session, webhook_id))
 
 
 @router.get("/{webhook_id}/deliveries", response_model=list[WebhookDeliveryOut],
             summary="Recent deliveries of a subscription, newest first")
-def list_deliveries(webhook_id: int, session: DbSession, limit: int = Query(50, ge=1, le=500)
+def list_deliveries(webhook_id: WebhookId, session: DbSession, limit: int = Query(50, ge=1, le=500)
                     ) -> list[WebhookDeliveryOut]:
     return [
         WebhookDeliveryOut(id=d.id, event_id=d.event_id, status=d.status, attempts=d.attempts,
@@ -48,6 +52,6 @@ def list_deliveries(webhook_id: int, session: DbSession, limit: int = Query(50, 
 
 @router.delete("/{webhook_id}", status_code=status.HTTP_204_NO_CONTENT,
                summary="Delete a subscription and its queued deliveries")
-def delete_webhook(webhook_id: int, session: DbSession) -> Response:
+def delete_webhook(webhook_id: WebhookId, session: DbSession) -> Response:
     service.delete_subscription(session, webhook_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

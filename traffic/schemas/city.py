@@ -5,15 +5,44 @@ import datetime as dt
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from models.enums import Action, HolidayKind, RoadClass, VehicleType
 from traffic.rules.engine import DAY_KINDS, WEEKDAYS
 
-Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
+Code = Annotated[str, Field(min_length=1, max_length=64, pattern=CODE_PATTERN)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 _CLOCK = re.compile(r"^(\d{2}):(\d{2})$")
+START_CLOCK = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+END_CLOCK = r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
+# Coordinates are numbers, never booleans or strings that happen to parse (strict), within their range.
+UnitCoordinate = Annotated[float, Field(strict=True, ge=0.0, le=1.0)]
+Longitude = Annotated[float, Field(strict=True, ge=-180.0, le=180.0)]
+Latitude = Annotated[float, Field(strict=True, ge=-90.0, le=90.0)]
+UNIQUE_ITEMS = {"uniqueItems": True}
+Flag = Annotated[bool, Field(strict=True)]  # true or false, not 0, 1 or "yes"
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+
+
+def _date_written_out(value):
+    """A date arrives as YYYY-MM-DD (or, from YAML, as a date); pydantic would also read 0 or "0" as 1970-01-01."""
+    if isinstance(value, dt.date) or (isinstance(value, str) and _ISO_DATE.match(value)):
+        return value
+    raise ValueError("write a date as YYYY-MM-DD")
+
+
+def _time_written_out(value):
+    """A date-time arrives as ISO 8601 text (or a datetime); pydantic would also read a number as Unix seconds."""
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value.strip())):
+        raise ValueError("write a time as ISO 8601 text with a UTC offset, e.g. 2023-06-05T07:30:00+08:00")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_date_written_out)]
+IsoDateTime = Annotated[dt.datetime, BeforeValidator(_time_written_out)]
 
 
 class Strict(BaseModel):
@@ -30,12 +59,13 @@ class SegmentIn(Strict):
     name: Name
     district: Code
     road_class: RoadClass
-    geometry: list[tuple[float, float]] | None = Field(default=None, description="[[lon, lat], ...] along the road")
+    geometry: list[tuple[Longitude, Latitude]] | None = Field(default=None,
+                                                              description="[[lon, lat], ...] along the road")
 
 
 class Location(Strict):
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
+    lat: Latitude
+    lon: Longitude
 
 
 class CameraIn(Strict):
@@ -44,22 +74,12 @@ class CameraIn(Strict):
     segment: Code
     direction: str | None = Field(default=None, max_length=64)
     location: Location | None = None
-    zone: list[tuple[float, float]] | None = Field(
-        default=None, description="normalised polygon [[x, y], ...] with 0 <= x, y <= 1; a box counts by its bottom centre"
+    zone: list[tuple[UnitCoordinate, UnitCoordinate]] | None = Field(
+        default=None, min_length=3,
+        description="normalised polygon [[x, y], ...] of at least 3 points with 0 <= x, y <= 1; a box counts by its "
+                    "bottom centre",
     )
-    enabled: bool = True
-
-    @field_validator("zone")
-    @classmethod
-    def _zone_is_polygon(cls, zone):
-        if zone is None:
-            return zone
-        if len(zone) < 3:
-            raise ValueError("a zone needs at least 3 points")
-        for x, y in zone:
-            if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
-                raise ValueError(f"zone point [{x}, {y}] is outside the normalised range 0..1")
-        return zone
+    enabled: Flag = True
 
 
 def parse_clock(value: str, *, allow_24: bool) -> int:
@@ -77,8 +97,11 @@ def parse_clock(value: str, *, allow_24: bool) -> int:
 class TimeSlotIn(Strict):
     code: Code
     name: Name
-    start: str = Field(description="HH:MM local time, inclusive")
-    end: str = Field(description="HH:MM local time, exclusive; earlier than start crosses midnight; 24:00 allowed")
+    # The patterns publish what the validators below enforce; the validators word the error for a person.
+    start: str = Field(json_schema_extra={"pattern": START_CLOCK}, description="HH:MM local time, inclusive")
+    end: str = Field(json_schema_extra={"pattern": END_CLOCK},
+                     description="HH:MM local time, exclusive; earlier than start crosses midnight; 24:00 allowed; "
+                                 "not equal to start")
 
     @field_validator("start")
     @classmethod
@@ -94,7 +117,7 @@ class TimeSlotIn(Strict):
 
     @model_validator(mode="after")
     def _not_empty(self) -> TimeSlotIn:
-        if parse_clock(self.start, allow_24=False) == parse_clock(self.end, allow_24=True) % 1440:
+        if self.start_minute == self.end_minute:  # 00:00-24:00 is the whole day, not an empty slot
             raise ValueError("start and end are equal: write 00:00–24:00 for a whole day")
         return self
 
@@ -108,7 +131,7 @@ class TimeSlotIn(Strict):
 
 
 class HolidayIn(Strict):
-    date: dt.date
+    date: IsoDate
     kind: HolidayKind
     name: str | None = Field(default=None, max_length=200)
 
@@ -121,21 +144,27 @@ class UnitIn(Strict):
     district: Code | None = None
 
 
-DaysSpec = Literal["workdays", "rest_days", "all"] | list[Weekday]
+DaysSpec = (Literal["workdays", "rest_days", "all"]
+            | Annotated[list[Weekday], Field(min_length=1, json_schema_extra=UNIQUE_ITEMS)])
+# A rule applies somewhere: at least one segment or one district (both may be given).
+_SCOPE_IN_SCHEMA = {"anyOf": [{"required": [name], "properties": {name: {"minItems": 1}}}
+                              for name in ("segments", "districts")]}
 
 
 class RuleIn(Strict):
+    model_config = ConfigDict(json_schema_extra=_SCOPE_IN_SCHEMA)
+
     code: Code
     name: Name
-    vehicle_types: list[VehicleType] = Field(min_length=1)
-    unplated_only: bool = False
-    segments: list[Code] = Field(default_factory=list)
-    districts: list[Code] = Field(default_factory=list)
-    time_slots: list[Code] = Field(min_length=1)
+    vehicle_types: list[VehicleType] = Field(min_length=1, json_schema_extra=UNIQUE_ITEMS)
+    unplated_only: Flag = False
+    segments: list[Code] = Field(default_factory=list, json_schema_extra=UNIQUE_ITEMS)
+    districts: list[Code] = Field(default_factory=list, json_schema_extra=UNIQUE_ITEMS)
+    time_slots: list[Code] = Field(min_length=1, json_schema_extra=UNIQUE_ITEMS)
     days: DaysSpec = "all"
-    effective_from: dt.date
-    effective_to: dt.date | None = None
-    grace_until: dt.date | None = None
+    effective_from: IsoDate
+    effective_to: IsoDate | None = Field(default=None, description="the last day; not before effective_from")
+    grace_until: IsoDate | None = None
     action: Action
 
     @field_validator("days")
@@ -192,8 +221,8 @@ class CityConfig(Strict):
 class EvaluateIn(Strict):
     segment: Code
     vehicle_type: VehicleType
-    plated: bool | None
-    at: dt.datetime
+    plated: Flag | None
+    at: IsoDateTime = Field(description="ISO 8601 with a UTC offset")
 
     @field_validator("at")
     @classmethod

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -10,6 +11,7 @@ from models.enums import (
     EvidenceKind,
     FileIntegrity,
     PlatePresence,
+    RecordEventKind,
     RecordStatus,
     SightingSource,
     SightingStatus,
@@ -136,12 +138,17 @@ class VerifyOut(BaseModel):
     problems: list[str]
 
 
+WebhookEventName = RecordEventKind | Literal["*"]  # "*": every kind
+# A host name or IPv4 address (an IPv6 literal is not accepted: a pattern cannot tell a valid one).
+WEBHOOK_URL = r"^https?://[A-Za-z0-9\-._~]+(:[0-9]{1,5})?([/?#]\S*)?$"
+
+
 class WebhookIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: str = Field(max_length=1000, description="http(s) URL that receives POSTed JSON")
+    url: str = Field(max_length=1000, pattern=WEBHOOK_URL, description="http(s) URL that receives POSTed JSON")
     secret: str = Field(min_length=16, max_length=200, description="key of the X-Traffic-Signature HMAC")
-    events: list[str] = Field(min_length=1, description='event kinds, e.g. ["record.created"], or ["*"]')
+    events: list[WebhookEventName] = Field(min_length=1, description='event kinds, e.g. ["record.created"], or ["*"]')
 
 
 class WebhookOut(BaseModel):

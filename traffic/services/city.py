@@ -70,9 +70,9 @@ def create(session: Session, kind: Kind, data: BaseModel, *, actor: Actor | None
 def replace(session: Session, kind: Kind, key: Any, data: BaseModel, *, actor: Actor | None = None):
     """Update the entity at ``key`` with ``data``; renaming the key is refused (it is the identity)."""
     _require_admin(actor, kind)
+    obj = get(session, kind, key)
     if kind.key_of(data) != key:
         raise InvalidInput(f"the body's {kind.key_field} {kind.key_of(data)} differs from the path's {key}")
-    obj = get(session, kind, key)
     before = kind.to_schema(obj)
     kind.fill(session, obj, data)
     session.flush()

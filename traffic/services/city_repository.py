@@ -1,7 +1,6 @@
 """SQL for the city's reference data, one handler per entity kind, all keyed by a natural key (code or date)."""
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -22,11 +21,22 @@ from models import (
     rule_segments,
     rule_time_slots,
 )
-from traffic.errors import InvalidInput, NotFound
+from traffic.errors import NotFound
 from traffic.rules.engine import format_minute
+from traffic.schemas.city import (
+    CameraIn,
+    Code,
+    DistrictIn,
+    HolidayIn,
+    IsoDate,
+    Location,
+    RuleIn,
+    SegmentIn,
+    TimeSlotIn,
+    UnitIn,
+)
 from traffic.services.actors import Actor
 from traffic.services.scope import within_scope
-from traffic.schemas.city import CameraIn, DistrictIn, HolidayIn, Location, RuleIn, SegmentIn, TimeSlotIn, UnitIn
 
 S = TypeVar("S", bound=BaseModel)
 
@@ -40,15 +50,13 @@ class Kind(Generic[S]):
     model: type
     schema: type[S]
     key_field: str = "code"
+    key_type: Any = Code  # how the key is written in a URL path
 
     def query(self) -> Select:
         return select(self.model)
 
     def key_of(self, data: S) -> Any:
         return getattr(data, self.key_field)
-
-    def parse_key(self, raw: str) -> Any:
-        return raw
 
     def order_by(self):
         return getattr(self.model, self.key_field)
@@ -175,12 +183,6 @@ class TimeSlotKind(Kind[TimeSlotIn]):
 
 
 class HolidayKind_(Kind[HolidayIn]):
-    def parse_key(self, raw: str) -> dt.date:
-        try:
-            return dt.date.fromisoformat(raw)
-        except ValueError as exc:
-            raise InvalidInput(f"{raw!r} is not a date (YYYY-MM-DD)") from exc
-
     def to_schema(self, obj: Holiday) -> HolidayIn:
         return HolidayIn(date=obj.date, kind=obj.kind, name=obj.name)
 
@@ -248,7 +250,7 @@ class UnitKind(Kind[UnitIn]):
 DISTRICTS = DistrictKind("district", "districts", District, DistrictIn)
 SEGMENTS = SegmentKind("segment", "segments", RoadSegment, SegmentIn)
 TIME_SLOTS = TimeSlotKind("time slot", "time_slots", TimeSlot, TimeSlotIn)
-HOLIDAYS = HolidayKind_("holiday", "holidays", Holiday, HolidayIn, key_field="date")
+HOLIDAYS = HolidayKind_("holiday", "holidays", Holiday, HolidayIn, key_field="date", key_type=IsoDate)
 CAMERAS = CameraKind("camera", "cameras", Camera, CameraIn)
 RULES = RuleKind("rule", "rules", RestrictionRule, RuleIn)
 UNITS = UnitKind("unit", "units", Unit, UnitIn)

@@ -16,6 +16,7 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from models import Camera, District, EnforcementRecord, RoadSegment, Sighting, TimeSlot
+from traffic.db import MAX_ROW_ID
 from traffic.errors import InvalidInput, NotFound
 from traffic.services.actors import Actor
 from traffic.services.record_state import DeadlineClock, overdue_clause
@@ -137,7 +138,7 @@ def _filtered(session: Session, actor: Actor, query: Select, model, time_column,
                 lookup = lookup.where(within_scope(district_of, actor))
             found = session.scalar(lookup)
             if found is None:
-                raise InvalidInput(f"{name.replace('_', ' ')} {code!r} does not exist")
+                raise NotFound(f"{name.replace('_', ' ')} {code!r} does not exist")
             query = query.where(column == found)
     if filters.vehicle_type:
         query = query.where(model.vehicle_type == filters.vehicle_type)
@@ -181,8 +182,15 @@ def _page(session: Session, query: Select, kind: str, model, time_column, cursor
 def find_record(session: Session, ref: str | int, *, actor: Actor) -> EnforcementRecord:
     """A record by id (digits) or by its number; one outside the actor's districts is reported as not existing."""
     text = str(ref)
-    match = EnforcementRecord.id == int(text) if text.isdigit() else EnforcementRecord.record_no == text
-    record = session.scalar(select(EnforcementRecord).where(match, within_scope(EnforcementRecord.district_id, actor)))
+    if text.isascii() and text.isdigit():
+        match = EnforcementRecord.id == int(text) if int(text) <= MAX_ROW_ID else None
+    else:
+        match = EnforcementRecord.record_no == text
+    record = None
+    if match is not None:
+        record = session.scalar(
+            select(EnforcementRecord).where(match, within_scope(EnforcementRecord.district_id, actor))
+        )
     if record is None:
         raise NotFound(f"record {text} does not exist")
     return record

@@ -16,8 +16,11 @@ MIN_SECRET_LENGTH = 16
 
 def create_subscription(session: Session, url: str, secret: str, events: list[str]) -> WebhookSubscription:
     """Subscribe ``url`` to ``events`` (kinds from EVENT_KINDS, or "*" for all)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. a bracketed host that is no IPv6 address
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidInput(f"url {url!r} must be an absolute http(s) URL")
     if len(secret) < MIN_SECRET_LENGTH:
         raise InvalidInput(f"secret must be at least {MIN_SECRET_LENGTH} characters")

@@ -116,7 +116,9 @@ def test_replace_cannot_rename_and_unknown_paths_are_json_404(client) -> None:
     renamed = client.put(f"{BASE}/districts/D9", json={"code": "D10", "name": "x"})
     assert renamed.status_code == 422
     assert renamed.json()["error"] == "InvalidInput"
-    assert client.get(f"{BASE}/holidays/not-a-date").json()["error"] == "InvalidInput"
+    not_a_date = client.get(f"{BASE}/holidays/not-a-date")
+    assert not_a_date.status_code == 422 and not_a_date.json()["error"] == "ValidationError"
+    assert "YYYY-MM-DD" in not_a_date.json()["detail"]
     nowhere = client.get(f"{BASE}/no-such-thing")
     assert nowhere.status_code == 404
     assert nowhere.json()["error"] == "NotFound"
@@ -126,3 +128,11 @@ def test_healthz(client, backend) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json()["database"] == backend
+
+
+def test_a_whole_day_slot_is_written_00_00_to_24_00(client) -> None:
+    """The message for an empty slot tells the user to write 00:00-24:00; that slot must then be accepted."""
+    whole_day = {"code": "ALLDAY", "name": "全天", "start": "00:00", "end": "24:00"}
+    response = client.post(f"{BASE}/time-slots", json=whole_day)
+    assert response.status_code == 201, response.text
+    assert (response.json()["start"], response.json()["end"]) == ("00:00", "24:00")

@@ -167,4 +167,5 @@ def test_events_need_a_user(anonymous_client) -> None:
 
 def test_bad_last_event_id_is_422(client) -> None:
     response = client.get("/api/v1/events", headers={"Last-Event-ID": "yesterday"})
-    assert response.status_code == 422 and response.json()["error"] == "InvalidInput"
+    assert response.status_code == 422 and response.json()["error"] == "ValidationError"
+    assert "last-event-id" in response.json()["detail"].lower()

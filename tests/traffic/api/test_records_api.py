@@ -126,8 +126,8 @@ def test_filters_combine_and_period_is_half_open(client, dataset) -> None:
         ({"cursor": "not-a-cursor"}, "cursor"),
         ({"limit": 0}, "limit"),
         ({"limit": 501}, "limit"),
-        ({"camera": "NO-SUCH-CAMERA"}, "NO-SUCH-CAMERA"),
-        ({"time_slot": "NO-SLOT"}, "NO-SLOT"),
+        ({"camera": ""}, "camera"),
+        ({"cursor": ""}, "cursor"),
     ],
 )
 def test_bad_filter_values_are_422_with_the_error_shape(client, dataset, params, needle) -> None:
@@ -135,6 +135,14 @@ def test_bad_filter_values_are_422_with_the_error_shape(client, dataset, params,
     assert response.status_code == 422, response.text
     body = response.json()
     assert set(body) == {"error", "detail"} and needle in body["detail"]
+
+
+@pytest.mark.parametrize(("params", "needle"), [({"camera": "NO-SUCH-CAMERA"}, "NO-SUCH-CAMERA"),
+                                                ({"time_slot": "NO-SLOT"}, "NO-SLOT")])
+def test_a_filter_naming_nothing_is_404(client, dataset, params, needle) -> None:
+    response = client.get(BASE, params=params)
+    assert response.status_code == 404, response.text
+    assert response.json()["error"] == "NotFound" and needle in response.json()["detail"]
 
 
 def test_a_sightings_cursor_is_refused_here(client, dataset) -> None:

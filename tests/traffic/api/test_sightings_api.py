@@ -73,7 +73,7 @@ def test_filters(client, sightings, params, indexes) -> None:
 @pytest.mark.parametrize(
     "params",
     [{"vehicle_type": "car"}, {"plate_state": "x"}, {"to": "2023-06-05T07:00:00"}, {"cursor": "e30"},
-     {"district": "NOPE"}, {"limit": 1000}],
+     {"district": ""}, {"limit": 1000}],
 )
 def test_bad_filters_are_422(client, sightings, params) -> None:
     response = client.get(BASE, params=params)

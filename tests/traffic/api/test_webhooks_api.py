@@ -36,10 +36,11 @@ def test_create_list_get_deliveries_delete(client, session) -> None:
 @pytest.mark.parametrize(
     ("change", "needle"),
     [
-        ({"events": ["record.exploded"]}, "record.exploded"),
+        ({"events": ["record.exploded"]}, "events.0: Input should be 'record.created'"),
         ({"events": []}, "events"),
         ({"url": "ftp://example.org/x"}, "url"),
         ({"url": "not a url"}, "url"),
+        ({"url": "http://[bA7]/hook"}, "url"),
         ({"secret": "short"}, "secret"),
         ({"colour": "blue"}, "colour"),
     ],

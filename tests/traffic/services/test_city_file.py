@@ -98,7 +98,7 @@ def test_prune_removes_what_the_file_no_longer_lists(session) -> None:
         (lambda t: t.replace("effective_from: 2023-06-01", "effective_from: soon"), 28, "rules.0.effective_from",
          "date"),
         (lambda t: t.replace("timezone: Asia/Shanghai", "timezone: Mars/Olympus"), 1, "timezone", "unknown timezone"),
-        (lambda t: t.replace("zone: [[0.0, 0.4]", "zone: [[0.0, 1.4]"), 18, "cameras.0.zone", "outside"),
+        (lambda t: t.replace("zone: [[0.0, 0.4]", "zone: [[0.0, 1.4]"), 18, "cameras.0.zone", "less than or equal to 1"),
         (lambda t: t + "extra:\n  - {code: D1, name: again}\n", 32,
          "extra", "unknown key"),
     ],

@@ -18,6 +18,7 @@ from models import WebhookDelivery
 from models.enums import RecordEventKind
 from tests.support.factories import SHANGHAI, make_city, make_record
 from tests.support.http_receiver import http_receiver
+from traffic.errors import InvalidInput
 from traffic.services.events import emit
 from traffic.services.utc import as_utc
 from traffic.workers.webhook_dispatch import RetryPolicy, WebhookDispatcher
@@ -145,3 +146,8 @@ def test_a_claimed_delivery_is_not_sent_by_another_dispatcher(session, session_f
         assert second.run_once(session_factory, http, NOW).attempted == 0
         after_lease = second.run_once(session_factory, http, NOW + first.lease)
     assert after_lease.delivered == 1 and len(receiver.received) == 1
+
+
+def test_a_url_that_does_not_even_split_is_invalid_input_not_a_crash(session) -> None:
+    with pytest.raises(InvalidInput, match="absolute http"):
+        create_subscription(session, "http://[bA7]/hook", SECRET, [RecordEventKind.CREATED])
