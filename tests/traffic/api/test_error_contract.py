@@ -13,9 +13,9 @@ BASE = "/api/v1"
 
 
 @pytest.fixture()
-def quiet_client(app):
+def quiet_client(app, admin_headers):
     """A client that gets the 500 answer instead of the server's exception."""
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with TestClient(app, raise_server_exceptions=False, headers=admin_headers) as client:
         yield client
 
 

@@ -57,8 +57,8 @@ def test_lists_leave_out_other_districts(anonymous_client, world) -> None:
 def test_filtering_on_another_districts_place_looks_like_an_unknown_place(anonymous_client, world) -> None:
     for name, code in (("district", "DS"), ("segment", "S-RM-S"), ("camera", "CAM-S")):
         outside = anonymous_client.get("/api/v1/records", params={name: code}, headers=world.reviewer)
-        assert outside.status_code == 422
-        assert outside.json()["detail"] == f"{name} {code!r} does not exist"
+        assert outside.status_code == 404
+        assert outside.json() == {"error": "NotFound", "detail": f"{name} {code!r} does not exist"}
     own = anonymous_client.get("/api/v1/sightings", params={"camera": "CAM-N"}, headers=world.reviewer)
     assert own.status_code == 200 and len(own.json()["items"]) == 1
 
