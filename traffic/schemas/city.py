@@ -41,7 +41,15 @@ def _time_written_out(value):
     return value
 
 
+def _number_not_text(value):
+    """JSON Schema's integer is a number (3 or 3.0); pydantic would also read "3" or true as one."""
+    if isinstance(value, str | bool):
+        raise ValueError("write a whole number, not text or true/false")
+    return value
+
+
 IsoDate = Annotated[dt.date, BeforeValidator(_date_written_out)]
+WholeNumber = Annotated[int, BeforeValidator(_number_not_text)]
 IsoDateTime = Annotated[dt.datetime, BeforeValidator(_time_written_out)]
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.enums import ActionTaken, RecordStatus, VehicleType
-from traffic.schemas.city import Code
+from traffic.schemas.city import Code, IsoDate, WholeNumber
 from traffic.schemas.records import RecordOut
 
 
@@ -21,20 +21,20 @@ class TransitionFields(BaseModel):
                                description="dismiss: a DismissReason; reopen: why, in words")
     note: str | None = Field(default=None, max_length=2000, description="free text; needed by act and by other")
     unit: Code | None = Field(default=None, description="assign, reassign: the responsible unit's code")
-    due_date: dt.date | None = Field(default=None, description="assign (needed), reassign (optional)")
+    due_date: IsoDate | None = Field(default=None, description="assign (needed), reassign (optional)")
     action_taken: ActionTaken | None = Field(default=None, description="act: what was done")
     vehicle_type: VehicleType | None = Field(default=None, description="dismiss wrong_vehicle_type: the right type")
 
 
 class TransitionIn(TransitionFields):
-    version: int = Field(ge=1, description="the record's version as last read; a stale one answers 409")
+    version: WholeNumber = Field(ge=1, description="the record's version as last read; a stale one answers 409")
 
 
 class BulkItemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: int = Field(ge=1)
-    version: int = Field(ge=1)
+    id: WholeNumber = Field(ge=1)
+    version: WholeNumber = Field(ge=1)
 
 
 class BulkTransitionIn(TransitionFields):
