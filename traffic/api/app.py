@@ -9,7 +9,7 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy import Engine, text
 from starlette.concurrency import run_in_threadpool
 
-from traffic.api import events, ingest, records, rules, sightings, webhooks
+from traffic.api import events, ingest, records, rules, sightings, stats, webhooks
 from traffic.api.city import city_routers
 from traffic.api.deps import DbSession
 from traffic.api.errors import install_error_handlers
@@ -43,6 +43,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, run_workers:
     for router in (records.router, sightings.router, events.router, webhooks.router):
         api.include_router(router)
     api.include_router(ingest.router)
+    api.include_router(stats.router)
     app.include_router(api)
 
     @app.get("/healthz", tags=["health"])
