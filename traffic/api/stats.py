@@ -5,14 +5,14 @@ import datetime as dt
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
 from models.enums import RecordStatus, VehicleType
 from traffic.api.auth import CurrentActor
 from traffic.api.deps import AppSettings, DbSession
 from traffic.errors import InvalidInput
 from traffic.services.city import city_timezone
-from traffic.services.stats import campaign, figures
+from traffic.services.stats import campaign, exports, figures
 from traffic.services.stats.facts import StatsFilters, resolve
 from traffic.services.stats.local_time import Period
 
@@ -98,3 +98,12 @@ def ranking(session: DbSession, actor: CurrentActor, period: LocalPeriod, filter
 @router.get("/campaign-effect", summary="Interrupted time series: level and slope change at the campaign start")
 def campaign_effect(session: DbSession, actor: CurrentActor, period: LocalPeriod, filters: Filters) -> dict[str, Any]:
     return campaign.campaign_effect(session, period, resolve(session, filters, actor))
+
+
+@router.get("/export", summary="The work ledger (xlsx, csv) or the rectification report (html, pdf) as a file",
+            response_class=Response, responses={200: {"content": {media: {} for media in exports.FORMATS.values()}}})
+def export(session: DbSession, actor: CurrentActor, period: LocalPeriod, filters: Filters,
+           format: str = Query("xlsx", pattern="^(xlsx|csv|html|pdf)$")) -> Response:
+    made = exports.export(session, period, resolve(session, filters, actor), format, _now())
+    return Response(made.content, media_type=made.media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{made.filename}"'})

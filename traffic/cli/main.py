@@ -6,7 +6,7 @@ from pathlib import Path
 import typer
 
 from traffic import migrate
-from traffic.cli import cameras, config, db, detect, evidence, ingest, model, plate, webhooks, worker
+from traffic.cli import cameras, config, db, detect, evidence, ingest, model, plate, report, webhooks, worker
 from traffic.cli.common import domain_errors, echo, load_settings, open_engine
 from traffic.db import make_session_factory
 
@@ -29,6 +29,7 @@ app.add_typer(evidence.app, name="evidence")
 app.add_typer(webhooks.app, name="webhooks")
 app.add_typer(cameras.app, name="cameras")
 app.command("worker")(worker.worker_command)
+app.command("report")(report.report_command)
 
 
 @app.command("serve")

@@ -131,7 +131,7 @@ def _rows(kind: str, dialect: str, period: Period, scope: Scope, lo, hi, now: dt
         ls = local_seconds(epoch_seconds(time_column, dialect), period.tz, lo, hi)
         columns = [ls.label("ls"), model.district_id, model.segment_id, model.camera_id, model.vehicle_type]
         if kind == "records":
-            columns += [EnforcementRecord.status, EnforcementRecord.unit_id]
+            columns += [EnforcementRecord.status, EnforcementRecord.unit_id, EnforcementRecord.id.label("record_id")]
             if now is not None:
                 columns += _outcome_columns(now, now.astimezone(period.tz).date())
         query = select(*columns).where(time_column >= lo, time_column < hi)
@@ -187,6 +187,7 @@ def tally(session: Session, kind: str, period: Period, scope: Scope, group: Sequ
         "hour_of_week": weekday * 24 + minute // 60, "time_slot": slot.c.id,
         "district": rows.c.district_id, "segment": rows.c.segment_id, "camera": rows.c.camera_id,
         "vehicle_type": rows.c.get("vehicle_type"), "status": rows.c.get("status"), "unit": rows.c.get("unit_id"),
+        "record": rows.c.get("record_id"),  # the ledger: exactly the records every figure counts
     }
     chosen = []
     for name in group:
