@@ -24,7 +24,7 @@ def demo_city(backend: str, tmp_path: Path, monkeypatch):
     with fresh_database(backend, tmp_path) as url:
         monkeypatch.setenv("TRAFFIC_DATABASE_URL", url)
         monkeypatch.setenv("TRAFFIC_DATA_DIR", str(tmp_path / "data"))
-        result = CliRunner().invoke(app, ["demo", "--no-serve", "--no-video"])
+        result = CliRunner().invoke(app, ["demo", "--no-serve", "--no-video", "--no-history"])
         assert result.exit_code == 0, result.output
         engine = make_engine(url)
         yield make_session_factory(engine)
