@@ -139,3 +139,22 @@ def test_period_must_be_in_order(client, act_as, fixed) -> None:
 
 def test_statistics_need_a_signed_in_caller(client, fixed) -> None:
     assert client.get(f"{BASE}/summary", params=WEEK).status_code == 401
+
+
+def test_rates_follow_the_buckets_and_keys_they_belong_to(client, act_as, fixed) -> None:
+    days = get(client, "timeseries", interval="day", rate="true")["items"]
+    # Only 06-05 had processed frames (camera A, one hour): its two sightings and one record are per one camera-hour.
+    assert (days[0]["camera_hours"], days[0]["sightings_rate"], days[0]["records_rate"]) == (1.0, 200.0, 100.0)
+    assert all(day["sightings_rate"] is None for day in days[1:])  # no coverage is unknown, not zero
+    segments = {i["key"]: i for i in get(client, "breakdown", by="segment", rate="true")["items"]}
+    assert (segments["S-RM-A"]["camera_hours"], segments["S-RM-A"]["sightings_rate"]) == (1.0, 400.0)
+    assert segments["S-RM-B"]["sightings_rate"] is None
+    # Slots get the processed minutes inside their window: 08:00–08:59 lies in both peaks and the morning slot.
+    slots = {i["key"]: i for i in get(client, "breakdown", by="time_slot", rate="true", camera="CAM-A")["items"]}
+    assert slots["T-MORN"]["camera_hours"] == 1.0 and slots["T-MORN"]["sightings_rate"] == 100.0
+    assert slots["T-NIGHT"]["camera_hours"] == 0.0 and slots["T-NIGHT"]["sightings_rate"] is None
+    # Vehicle types share their place's exposure.
+    types = {i["key"]: i for i in get(client, "breakdown", by="vehicle_type", rate="true", camera="CAM-A")["items"]}
+    assert (types["fuel_tricycle"]["camera_hours"], types["fuel_tricycle"]["sightings_rate"]) == (1.0, 100.0)
+    heat = {row["key"]: row for row in get(client, "heatmap", rate="true")["rows"]}
+    assert heat["S-RM-A"]["camera_minutes"][8] == 60 and heat["S-RM-A"]["sightings_rate"][8] == 100.0
