@@ -17,6 +17,7 @@ from traffic.services.stats.ledger import COLUMNS, ledger_lines
 from traffic.services.stats.local_time import Period
 
 TOP = 10
+OVERDUE_LISTED = 200  # the full list is the ledger; a printed report names the oldest ones
 STEPS = ("汇总", "趋势", "路段与时段", "反弹", "排名", "逾期事项", "图表")
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 
@@ -40,6 +41,7 @@ class Report:
     ranking: dict
     overdue_columns: tuple[str, ...]
     overdue: list[tuple]
+    overdue_total: int
     charts: dict[str, bytes] = field(default_factory=dict)
 
 
@@ -64,12 +66,13 @@ def build_report(session: Session, period: Period, scope: Scope, now: dt.datetim
     ranking = campaign.ranking(session, period, scope, now)
     begin(STEPS[5])
     flags = tally(session, "records", period, scope, ("record",), now=now)
-    overdue = ledger_lines(session, [key[0] for key, values in flags.items() if values["overdue"]], period)
+    overdue_ids = sorted(key[0] for key, values in flags.items() if values["overdue"])
+    overdue = ledger_lines(session, overdue_ids, period)[:OVERDUE_LISTED]
     report = Report(
         title=f"{place}三轮车及无牌电动四轮车整治情况报告", period=period, place=place,
         generated_at=now.astimezone(period.tz), summary=summary, daily=daily, top_segments=top_segments,
         top_slots=top_slots, rectification=rectification, rebounds=rebounds, ranking=ranking,
-        overdue_columns=COLUMNS, overdue=overdue,
+        overdue_columns=COLUMNS, overdue=overdue, overdue_total=len(overdue_ids),
     )
     begin(STEPS[6])
     rate_known = any(item.get("sightings_rate") is not None for item in daily)

@@ -67,7 +67,9 @@ def render_pdf(report: Report) -> bytes:
         _table(pdf, ("名次", caption, "未办结", "逾期", "销号率", "审核及时率"), [
             (str(r["rank"]), r["label"], str(r["open"]), str(r["overdue"]), percent(r["closure_rate"]),
              percent(r["reviewed_in_time_rate"])) for r in rows])
-    _heading(pdf, f"六、逾期事项（{len(report.overdue)}）")
+    _heading(pdf, f"六、逾期事项（{report.overdue_total}）")
+    if report.overdue_total > len(report.overdue):
+        pdf.cell(0, 6, f"列出最早的 {len(report.overdue)} 条，全部见工作台账。", new_x="LMARGIN", new_y="NEXT")
     if report.overdue:
         columns = report.overdue_columns
         keep = [columns.index(name) for name in ("编号", "时间", "路段", "状态", "责任单位", "整改期限")]
