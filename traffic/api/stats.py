@@ -102,8 +102,8 @@ def campaign_effect(session: DbSession, actor: CurrentActor, period: LocalPeriod
 
 @router.get("/export", summary="The work ledger (xlsx, csv) or the rectification report (html, pdf) as a file",
             response_class=Response, responses={200: {"content": {media: {} for media in exports.FORMATS.values()}}})
-def export(session: DbSession, actor: CurrentActor, period: LocalPeriod, filters: Filters,
+def export(session: DbSession, settings: AppSettings, actor: CurrentActor, period: LocalPeriod, filters: Filters,
            format: str = Query("xlsx", pattern="^(xlsx|csv|html|pdf)$")) -> Response:
-    made = exports.export(session, period, resolve(session, filters, actor), format, _now())
+    made = exports.export(session, period, resolve(session, filters, actor), format, _now(), font=settings.cjk_font)
     return Response(made.content, media_type=made.media_type,
                     headers={"Content-Disposition": f'attachment; filename="{made.filename}"'})

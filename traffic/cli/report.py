@@ -48,7 +48,8 @@ def report_command(
     with domain_errors(), factory() as session:
         period = Period(first, last, ZoneInfo(city_timezone(session, settings.timezone)))
         scope = resolve(session, StatsFilters(district=district), OPERATOR)
-        made = export(session, period, scope, fmt, dt.datetime.now(dt.UTC), ProgressSink(start_bar, bar.update))
+        made = export(session, period, scope, fmt, dt.datetime.now(dt.UTC), ProgressSink(start_bar, bar.update),
+                      font=settings.cjk_font)
     bar.close()
     output.write_bytes(made.content)
     echo(f"{output}: {len(made.content):,} bytes ({fmt})")

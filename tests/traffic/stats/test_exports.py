@@ -36,9 +36,9 @@ def cjk_font(monkeypatch) -> None:
         pass
     else:
         monkeypatch.setenv("TRAFFIC_CJK_FONT", str(Path(manimgx_fonts_cjk.__file__).parent / "NotoSansCJK-VF.otf.ttc"))
-    from traffic.services.stats.charts import _registered_family, cjk_face
+    from traffic.services.stats.charts import cjk_face, registered_family
     cjk_face.cache_clear()
-    _registered_family.cache_clear()
+    registered_family.cache_clear()
 
 
 @pytest.fixture()
@@ -146,3 +146,11 @@ def test_report_command_refuses_an_unknown_district(committed_city, tmp_path: Pa
                                       "-o", str(tmp_path / "x.xlsx")])
     assert result.exit_code == 2
     assert "district 'NOPE' does not exist" in result.output
+
+
+def test_a_missing_font_is_named_not_drawn_as_boxes(app, client, act_as, fixed, tmp_path) -> None:
+    app.state.settings = app.state.settings.model_copy(update={"cjk_font": tmp_path / "gone.ttf"})
+    response = client.get(BASE, params={**WEEK, "format": "pdf"})
+    assert response.status_code == 500
+    assert response.json()["error"] == "FontNotFound" and "gone.ttf" in response.json()["detail"]
+    assert client.get(BASE, params={**WEEK, "format": "csv"}).status_code == 200  # the ledger needs no font

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -47,7 +48,8 @@ def place_name(session: Session, scope: Scope) -> str:
 
 
 def export(session: Session, period: Period, scope: Scope, fmt: str, now: dt.datetime,
-           progress: ProgressSink | None = None) -> Export:
+           progress: ProgressSink | None = None, font: Path | None = None) -> Export:
+    """``font``: the ``cjk_font`` setting for the report (None: the evidence font lookup)."""
     if fmt not in FORMATS:
         raise InvalidInput(f"format must be one of {', '.join(FORMATS)}")
     progress = progress or ProgressSink()
@@ -62,7 +64,7 @@ def export(session: Session, period: Period, scope: Scope, fmt: str, now: dt.dat
             content = ledger_xlsx(rows, ledger_title(period, place, now.astimezone(period.tz)), progress.advance)
         return Export(content, FORMATS[fmt], f"ledger-{stem}.{fmt}")
     progress.start(len(STEPS) + 1)
-    report = build_report(session, period, scope, now, place, step=lambda name: progress.advance(1))
+    report = build_report(session, period, scope, now, place, step=lambda name: progress.advance(1), font=font)
     if fmt == "html":
         content = render_html(report)
     else:

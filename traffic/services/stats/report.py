@@ -11,7 +11,7 @@ import jinja2
 from sqlalchemy.orm import Session
 
 from traffic.services.stats import campaign, figures
-from traffic.services.stats.charts import bar_chart, png, trend_chart
+from traffic.services.stats.charts import bar_chart, cjk_face, png, registered_family, trend_chart
 from traffic.services.stats.facts import Scope, tally
 from traffic.services.stats.ledger import COLUMNS, ledger_lines
 from traffic.services.stats.local_time import Period
@@ -42,12 +42,14 @@ class Report:
     overdue_columns: tuple[str, ...]
     overdue: list[tuple]
     overdue_total: int
+    font: tuple[Path, int, str]  # file, face index in a collection, family name
     charts: dict[str, bytes] = field(default_factory=dict)
 
 
 def build_report(session: Session, period: Period, scope: Scope, now: dt.datetime, place: str,
-                 step: Step | None = None) -> Report:
-    """Gather the report; ``step`` is told the name of each part as it starts (the CLI's progress bar)."""
+                 step: Step | None = None, font: Path | None = None) -> Report:
+    """Gather the report; ``step`` is told the name of each part as it starts (the CLI's progress bar); ``font``
+    is the ``cjk_font`` setting (None: the lookup evidence uses)."""
     def begin(name: str) -> None:
         if step is not None:
             step(name)
@@ -72,14 +74,15 @@ def build_report(session: Session, period: Period, scope: Scope, now: dt.datetim
         title=f"{place}三轮车及无牌电动四轮车整治情况报告", period=period, place=place,
         generated_at=now.astimezone(period.tz), summary=summary, daily=daily, top_segments=top_segments,
         top_slots=top_slots, rectification=rectification, rebounds=rebounds, ranking=ranking,
-        overdue_columns=COLUMNS, overdue=overdue, overdue_total=len(overdue_ids),
+        overdue_columns=COLUMNS, overdue=overdue, overdue_total=len(overdue_ids), font=cjk_face(font),
     )
     begin(STEPS[6])
     rate_known = any(item.get("sightings_rate") is not None for item in daily)
-    report.charts["trend"] = png(trend_chart(daily, rate=rate_known))
+    family = registered_family(font)
+    report.charts["trend"] = png(trend_chart(daily, rate_known, family))
     if top_segments:
         field_name = "sightings_rate" if rate_known else "sightings"
-        report.charts["segments"] = png(bar_chart(top_segments, field_name, "过车最多的路段"))
+        report.charts["segments"] = png(bar_chart(top_segments, field_name, "过车最多的路段", family))
     return report
 
 

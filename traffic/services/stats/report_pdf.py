@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from traffic.services.stats.charts import cjk_face
 from traffic.services.stats.report import Report, number, percent
 
 FAMILY = "cjk"
@@ -14,10 +14,10 @@ HEADER = FontFace(emphasis=None, fill_color=(235, 235, 235))
 
 
 class _Pages(FPDF):
-    def __init__(self, title: str) -> None:
+    def __init__(self, title: str, font: tuple[Path, int, str]) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self.report_title = title
-        path, index, _ = cjk_face()
+        path, index, _ = font
         self.add_font(FAMILY, fname=str(path), collection_font_number=index)
         self.set_auto_page_break(auto=True, margin=15)
         self.set_title(title)
@@ -29,7 +29,7 @@ class _Pages(FPDF):
 
 
 def render_pdf(report: Report) -> bytes:
-    pdf = _Pages(report.title)
+    pdf = _Pages(report.title, report.font)
     pdf.add_page()
     pdf.set_font(FAMILY, size=18)
     pdf.multi_cell(0, 10, report.title, align="C", new_x="LMARGIN", new_y="NEXT")
