@@ -9,7 +9,7 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy import Engine, text
 from starlette.concurrency import run_in_threadpool
 
-from traffic.api import accounts, camera_health, events, ingest, lifecycle, records, rules, sightings, webhooks
+from traffic.api import accounts, camera_health, events, ingest, lifecycle, records, rules, sightings, stats, webhooks
 from traffic.api.auth import DEFAULT_CREDENTIAL_READERS
 from traffic.api.city import city_routers
 from traffic.api.deps import DbSession
@@ -54,6 +54,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, run_workers:
         api.include_router(router)
     api.include_router(ingest.router)
     api.include_router(camera_health.router)
+    api.include_router(stats.router)
     app.include_router(api)
 
     @app.get("/healthz", tags=["health"])

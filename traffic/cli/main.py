@@ -6,9 +6,24 @@ from pathlib import Path
 import typer
 
 from traffic import migrate
-from traffic.cli import cameras, config, db, detect, evidence, ingest, model, plate, users, webhooks, worker
+from traffic.cli import (
+    cameras,
+    config,
+    db,
+    demo_seed,
+    detect,
+    evidence,
+    ingest,
+    model,
+    plate,
+    report,
+    users,
+    webhooks,
+    worker,
+)
 from traffic.cli.context import domain_errors, echo, fail, load_settings, open_engine
 from traffic.db import make_session_factory
+from traffic.errors import Conflict
 
 DEMO_DIR = Path(__file__).resolve().parents[1] / "demo"
 DEMO_CAMERA = "CAM-001"
@@ -30,6 +45,7 @@ app.add_typer(webhooks.app, name="webhooks")
 app.add_typer(cameras.app, name="cameras")
 app.add_typer(users.app, name="users")
 app.command("worker")(worker.worker_command)
+app.command("report")(report.report_command)
 
 
 def require_evidence_font(settings) -> None:
@@ -62,17 +78,27 @@ def serve_command(
     uvicorn.run(create_app(settings, engine=engine, run_workers=True), host=host, port=port, log_level="info")
 
 
-@app.command("demo")
+demo_app = typer.Typer(help="The demo: `traffic demo` runs it; `traffic demo seed` adds history.")
+app.add_typer(demo_app, name="demo")
+demo_app.command("seed")(demo_seed.seed_command)
+DEMO_HISTORY_RECORDS = 1500
+
+
+@demo_app.callback(invoke_without_command=True)
 def demo_command(
+    ctx: typer.Context,
     host: str = typer.Option("127.0.0.1"),
     port: int = typer.Option(8000),
     serve: bool = typer.Option(True, "--serve/--no-serve", help="start the server after preparing the demo"),
     video: bool = typer.Option(True, "--video/--no-video", help="run the demo footage through the pipeline"),
+    history: bool = typer.Option(True, "--history/--no-history", help="add months of history for the statistics"),
 ) -> None:
-    """Load the demo city, create a demo admin and reviewer, run the demo footage into records, and serve.
+    """Load the demo city, create a demo admin and reviewer, add history, run the demo footage into records, serve.
 
     The accounts' password is TRAFFIC_DEMO_PASSWORD, or a random one printed once. Refused in production.
     """
+    if ctx.invoked_subcommand is not None:
+        return
     settings = load_settings()
     if settings.env == "production":
         fail("traffic demo refuses to run with TRAFFIC_ENV=production (it creates accounts with known names)")
@@ -83,6 +109,11 @@ def demo_command(
         report = config.apply_city_file(engine, DEMO_DIR / "city.yaml", prune=False)
     echo(f"demo city: {report.summary()}")
     users.print_demo_logins(settings, engine)
+    if history:
+        try:
+            echo(f"demo history: {demo_seed.seed_demo(settings, DEMO_HISTORY_RECORDS)}")
+        except Conflict:
+            echo("demo history: already there")
     if video:
         echo(f"demo footage: {DEMO_DIR / 'demo.mp4'} as camera {DEMO_CAMERA} from {DEMO_START}")
         ingest.video_command(path=DEMO_DIR / "demo.mp4", camera=DEMO_CAMERA, start=DEMO_START, stride=1)

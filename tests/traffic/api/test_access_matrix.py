@@ -75,6 +75,10 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("POST", f"{API}/ingest/frames"): Call(CAMERA_KEY, json={}),
     ("GET", f"{API}/ingest/frames/{{frame_id}}"): Call(CAMERA_KEY),
 }
+for _endpoint in ("summary", "timeseries", "breakdown", "heatmap", "rectification", "ranking", "campaign-effect",
+                  "export"):
+    # Statistics: every signed-in user, viewers included, within their districts (docs/statistics.md).
+    MATRIX[("GET", f"{API}/stats/{_endpoint}")] = Call(USERS)
 for _kind in ("districts", "segments", "time-slots", "holidays", "cameras", "rules", "units"):
     # Configuration: read by any signed-in user (scoped), written by admins only.
     MATRIX[("GET", f"{API}/{_kind}")] = Call(USERS)

@@ -56,4 +56,5 @@ def test_demo_prepares_without_serving(database, cli) -> None:
     result = cli("demo", "--no-serve", "--no-video")
     assert result.exit_code == 0, result.output
     assert "demo city:" in result.output
+    assert "demo history: 15000 sightings, 1500 records" in result.output
     assert "CAM-001" in cli("config", "export").output

@@ -20,7 +20,7 @@ START = "2023-07-03T07:58:00+08:00"
 @pytest.fixture()
 def demo_city(database: str, cli):
     require(DEMO_DIR / "demo.mp4", DEMO_DIR / "demo_model.pt")
-    result = cli("demo", "--no-serve", "--no-video")
+    result = cli("demo", "--no-serve", "--no-video", "--no-history")
     assert result.exit_code == 0, result.output
     engine = make_engine(database)
     yield make_session_factory(engine)

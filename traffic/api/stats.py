@@ -1,0 +1,109 @@
+"""Statistics under /api/v1/stats: the period in local dates, the filters, scoped to the caller's districts."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from models.enums import RecordStatus, VehicleType
+from traffic.api.auth import CurrentActor
+from traffic.api.deps import AppSettings, DbSession
+from traffic.errors import InvalidInput
+from traffic.services.city import city_timezone
+from traffic.services.stats import campaign, exports, figures
+from traffic.services.stats.facts import StatsFilters, resolve
+from traffic.services.stats.local_time import Period
+
+router = APIRouter(prefix="/stats", tags=["statistics"])
+MAX_PERIOD_DAYS = 3 * 366
+
+
+def stats_filters(
+    district: str | None = Query(None, description="district code"),
+    segment: str | None = Query(None, description="road segment code"),
+    time_slot: str | None = Query(None, description="time slot code: sightings in its window, on the day it starts"),
+    vehicle_type: VehicleType | None = Query(None),
+    camera: str | None = Query(None, description="camera code"),
+    status: RecordStatus | None = Query(None, description="record status (records only)"),
+) -> StatsFilters:
+    return StatsFilters(district=district, segment=segment, time_slot=time_slot,
+                        vehicle_type=vehicle_type.value if vehicle_type else None, camera=camera,
+                        status=status.value if status else None)
+
+
+def local_period(
+    session: DbSession,
+    settings: AppSettings,
+    start: dt.date = Query(..., alias="from", description="first local day (city timezone), inclusive"),
+    end: dt.date = Query(..., alias="to", description="last local day, inclusive"),
+) -> Period:
+    if end < start:
+        raise InvalidInput("to must not be earlier than from")
+    if (end - start).days + 1 > MAX_PERIOD_DAYS:
+        raise InvalidInput(f"a period is at most {MAX_PERIOD_DAYS} days")
+    return Period(start, end, ZoneInfo(city_timezone(session, settings.timezone)))
+
+
+Filters = Annotated[StatsFilters, Depends(stats_filters)]
+LocalPeriod = Annotated[Period, Depends(local_period)]
+Rate = Annotated[bool, Query(description="also give counts per 100 camera-hours of processed frames")]
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@router.get("/summary", summary="Headline figures: sightings, records by status, timeliness, closure, overdue")
+def summary(session: DbSession, actor: CurrentActor, period: LocalPeriod, filters: Filters,
+            rate: Rate = False) -> dict[str, Any]:
+    return figures.summary(session, period, resolve(session, filters, actor), _now(), rate=rate)
+
+
+@router.get("/timeseries", summary="Sightings and records per local hour, day, week (from Monday) or month")
+def timeseries(session: DbSession, actor: CurrentActor, period: LocalPeriod, filters: Filters,
+               interval: str = Query("day", pattern="^(hour|day|week|month)$"), rate: Rate = False) -> dict[str, Any]:
+    return figures.timeseries(session, period, resolve(session, filters, actor), interval, rate=rate)
+
+
+@router.get("/breakdown", summary="Sightings and records by one dimension, or two for a cross table")
+def breakdown(session: DbSession, actor: CurrentActor, period: LocalPeriod, filters: Filters,
+              by: str = Query(..., max_length=64, description="district|segment|time_slot|vehicle_type|camera|"
+                                                                  "status|unit|hour_of_day|weekday, or two of them"),
+              rate: Rate = False) -> dict[str, Any]:
+    return figures.breakdown(session, period, resolve(session, filters, actor), figures.parse_dimensions(by),
+                             rate=rate)
+
+
+@router.get("/heatmap", summary="Segment × hour of the week (Monday 00:00 first), local time")
+def heatmap(session: DbSession, actor: CurrentActor, period: LocalPeriod, filters: Filters,
+            rate: Rate = False) -> dict[str, Any]:
+    return figures.heatmap(session, period, resolve(session, filters, actor), rate=rate)
+
+
+@router.get("/rectification", summary="Per segment and slot: against the previous period and the baseline; rebounds")
+def rectification(session: DbSession, actor: CurrentActor, period: LocalPeriod, filters: Filters,
+                  rate: Rate = False) -> dict[str, Any]:
+    return campaign.rectification(session, period, resolve(session, filters, actor), rate=rate)
+
+
+@router.get("/ranking", summary="Districts and units by open and overdue records, closure and review timeliness")
+def ranking(session: DbSession, actor: CurrentActor, period: LocalPeriod, filters: Filters,
+            order: str = Query("overdue", pattern="^(overdue|open|closure_rate|reviewed_in_time_rate)$"),
+            ) -> dict[str, Any]:
+    return campaign.ranking(session, period, resolve(session, filters, actor), _now(), order=order)
+
+
+@router.get("/campaign-effect", summary="Interrupted time series: level and slope change at the campaign start")
+def campaign_effect(session: DbSession, actor: CurrentActor, period: LocalPeriod, filters: Filters) -> dict[str, Any]:
+    return campaign.campaign_effect(session, period, resolve(session, filters, actor))
+
+
+@router.get("/export", summary="The work ledger (xlsx, csv) or the rectification report (html, pdf) as a file",
+            response_class=Response, responses={200: {"content": {media: {} for media in exports.FORMATS.values()}}})
+def export(session: DbSession, settings: AppSettings, actor: CurrentActor, period: LocalPeriod, filters: Filters,
+           format: str = Query("xlsx", pattern="^(xlsx|csv|html|pdf)$")) -> Response:
+    made = exports.export(session, period, resolve(session, filters, actor), format, _now(), font=settings.cjk_font)
+    return Response(made.content, media_type=made.media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{made.filename}"'})

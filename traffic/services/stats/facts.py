@@ -1,0 +1,212 @@
+"""The one query builder under every figure: count sightings, records or processed camera-minutes by dimensions.
+
+A row is read on the city's wall clock. Its day is the local date, except where a time slot is involved (a slot
+filter or a slot dimension): then it counts once in every slot whose window covers it, on the day that slot starts
+(the rule engine's ``SlotSpec.owning_day``, written here as SQL and checked against it by the property test).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from models import Camera, District, EnforcementRecord, IngestFrame, RecordStatus, RoadSegment, Sighting, TimeSlot
+from traffic.errors import InvalidInput
+from traffic.services.actors import Actor
+from models.enums import FrameStatus
+from traffic.services.stats.local_time import Period, day_number, epoch_seconds, local_seconds
+
+KINDS = ("sightings", "records", "exposure")
+# Dimensions a breakdown may use; status and unit exist only for records, the place and slot ones for all three.
+DIMENSIONS = ("district", "segment", "time_slot", "vehicle_type", "camera", "status", "unit", "hour_of_day", "weekday")
+RECORD_ONLY = frozenset({"status", "unit"})
+NOT_FOR_EXPOSURE = frozenset({"status", "unit", "vehicle_type"})
+OUTCOMES = ("reviewed_in_time", "review_due", "closed", "confirmed", "open", "overdue")
+CONFIRMED_OR_LATER = (RecordStatus.CONFIRMED, RecordStatus.ASSIGNED, RecordStatus.ACTIONED, RecordStatus.CLOSED)
+OPEN = (RecordStatus.PENDING_REVIEW, RecordStatus.CONFIRMED, RecordStatus.ASSIGNED, RecordStatus.ACTIONED)
+
+
+@dataclass(frozen=True)
+class StatsFilters:
+    """Codes to filter on; ``status`` applies to records only."""
+
+    district: str | None = None
+    segment: str | None = None
+    time_slot: str | None = None
+    vehicle_type: str | None = None
+    camera: str | None = None
+    status: str | None = None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Filters resolved to ids, and the districts the caller may see (None: the whole city)."""
+
+    district_id: int | None
+    segment_id: int | None
+    camera_id: int | None
+    slot_id: int | None
+    vehicle_type: str | None
+    status: str | None
+    districts: frozenset[int] | None
+
+    def without_slot(self) -> Scope:
+        return Scope(self.district_id, self.segment_id, self.camera_id, None, self.vehicle_type, self.status,
+                     self.districts)
+
+
+def resolve(session: Session, filters: StatsFilters, actor: Actor) -> Scope:
+    """Codes to ids; a place outside the caller's districts reads exactly like one that does not exist."""
+    def place_id(name: str, model, district_of) -> int | None:
+        code = getattr(filters, name)
+        if code is None:
+            return None
+        row = session.execute(select(model.id, district_of).where(model.code == code)).first()
+        if row is None or not actor.sees_district(row[1]):
+            raise InvalidInput(f"{name.replace('_', ' ')} {code!r} does not exist")
+        return row[0]
+
+    district_id = place_id("district", District, District.id)
+    segment_id = place_id("segment", RoadSegment, RoadSegment.district_id)
+    camera_id = None
+    if filters.camera is not None:
+        row = session.execute(
+            select(Camera.id, RoadSegment.district_id).join(RoadSegment, RoadSegment.id == Camera.segment_id)
+            .where(Camera.code == filters.camera)
+        ).first()
+        if row is None or not actor.sees_district(row[1]):
+            raise InvalidInput(f"camera {filters.camera!r} does not exist")
+        camera_id = row[0]
+    slot_id = None
+    if filters.time_slot is not None:
+        slot_id = session.scalar(select(TimeSlot.id).where(TimeSlot.code == filters.time_slot))
+        if slot_id is None:
+            raise InvalidInput(f"time slot {filters.time_slot!r} does not exist")
+    return Scope(district_id, segment_id, camera_id, slot_id, filters.vehicle_type, filters.status,
+                 actor.district_ids)
+
+
+def _outcome_columns(now: dt.datetime, today: dt.date) -> list:
+    """Per-record 0/1 flags that the lifecycle figures sum (definitions: docs/statistics.md)."""
+    record = EnforcementRecord
+    status = record.status
+
+    def flag(condition):
+        return case((condition, 1), else_=0)
+
+    reviewed = record.reviewed_at.is_not(None)
+    return [
+        flag(and_(reviewed, record.reviewed_at <= record.review_deadline)).label("reviewed_in_time"),
+        flag(or_(reviewed, record.review_deadline < now)).label("review_due"),
+        flag(status == RecordStatus.CLOSED).label("closed"),
+        flag(status.in_(CONFIRMED_OR_LATER)).label("confirmed"),
+        flag(status.in_(OPEN)).label("open"),
+        flag(or_(
+            and_(status == RecordStatus.PENDING_REVIEW, record.review_deadline < now),
+            and_(status.in_((RecordStatus.ASSIGNED, RecordStatus.ACTIONED)), record.due_date < today),
+        )).label("overdue"),
+    ]
+
+
+def _rows(kind: str, dialect: str, period: Period, scope: Scope, lo, hi, now: dt.datetime | None = None):
+    """One row per counted thing with its local seconds (``ls``) and the columns dimensions read."""
+    if kind == "exposure":
+        epoch = epoch_seconds(IngestFrame.captured_at, dialect)
+        minute = local_seconds(epoch, period.tz, lo, hi) // 60
+        query = (
+            select(IngestFrame.camera_id.label("camera_id"), minute.label("minute"),
+                   Camera.segment_id.label("segment_id"), RoadSegment.district_id.label("district_id"))
+            .join(Camera, Camera.id == IngestFrame.camera_id)
+            .join(RoadSegment, RoadSegment.id == Camera.segment_id)
+            .where(IngestFrame.status == FrameStatus.DONE, IngestFrame.captured_at >= lo, IngestFrame.captured_at < hi)
+            .distinct()  # a camera-minute counts once however many frames it processed
+        )
+        district, segment, camera = RoadSegment.district_id, Camera.segment_id, IngestFrame.camera_id
+    else:
+        model = Sighting if kind == "sightings" else EnforcementRecord
+        time_column = Sighting.first_seen if kind == "sightings" else EnforcementRecord.captured_at
+        ls = local_seconds(epoch_seconds(time_column, dialect), period.tz, lo, hi)
+        columns = [ls.label("ls"), model.district_id, model.segment_id, model.camera_id, model.vehicle_type]
+        if kind == "records":
+            columns += [EnforcementRecord.status, EnforcementRecord.unit_id, EnforcementRecord.id.label("record_id")]
+            if now is not None:
+                columns += _outcome_columns(now, now.astimezone(period.tz).date())
+        query = select(*columns).where(time_column >= lo, time_column < hi)
+        district, segment, camera = model.district_id, model.segment_id, model.camera_id
+        if scope.vehicle_type is not None:
+            query = query.where(model.vehicle_type == scope.vehicle_type)
+        if kind == "records" and scope.status is not None:
+            query = query.where(EnforcementRecord.status == scope.status)
+    for column, wanted in ((district, scope.district_id), (segment, scope.segment_id), (camera, scope.camera_id)):
+        if wanted is not None:
+            query = query.where(column == wanted)
+    if scope.districts is not None:
+        query = query.where(district.in_(sorted(scope.districts)))
+    return query
+
+
+def count(session: Session, kind: str, period: Period, scope: Scope, group: Sequence[str] = ()) -> dict[tuple, int]:
+    """Counts of ``kind`` in ``period`` by ``group`` (dimensions, or "day", "hour", "hour_of_week"); exposure counts
+    processed camera-minutes. Keys are tuples of ids, codes or integers in the order of ``group``."""
+    return {key: values["n"] for key, values in tally(session, kind, period, scope, group).items()}
+
+
+def tally(session: Session, kind: str, period: Period, scope: Scope, group: Sequence[str] = (),
+          now: dt.datetime | None = None) -> dict[tuple, dict[str, int]]:
+    """Like ``count``, and for records with ``now`` also the sums of the lifecycle flags (``OUTCOMES``)."""
+    if kind not in KINDS:
+        raise ValueError(kind)
+    dialect = session.get_bind().dialect.name
+    uses_slot = scope.slot_id is not None or "time_slot" in group
+    lo, hi = period.utc_bounds(slack_days=1 if uses_slot else 0)
+    rows = _rows(kind, dialect, period, scope, lo, hi, now if kind == "records" else None).subquery("counted")
+    ls = rows.c.minute * 60 if kind == "exposure" else rows.c.ls
+    day = ls // 86400
+    minute = (ls % 86400) // 60
+    query = select().select_from(rows)
+    effective_day = day
+    slot = TimeSlot.__table__.alias("slot")
+    if uses_slot:
+        crosses = slot.c.end_minute < slot.c.start_minute
+        covers = or_(
+            and_(~crosses, minute >= slot.c.start_minute, minute < slot.c.end_minute),
+            and_(crosses, or_(minute >= slot.c.start_minute, minute < slot.c.end_minute)),
+        )
+        query = query.join(slot, covers)
+        # A crossing slot's early-morning part belongs to the day it started on (SlotSpec.owning_day).
+        effective_day = day - case((and_(crosses, minute < slot.c.end_minute), 1), else_=0)
+        if scope.slot_id is not None:
+            query = query.where(slot.c.id == scope.slot_id)
+    query = query.where(effective_day.between(day_number(period.start), day_number(period.end)))
+    weekday = (day + 3) % 7  # 1970-01-01 was a Thursday; Monday is 0
+    expressions = {
+        "day": effective_day, "hour": ls // 3600, "hour_of_day": minute // 60, "weekday": weekday,
+        "hour_of_week": weekday * 24 + minute // 60, "time_slot": slot.c.id,
+        "district": rows.c.district_id, "segment": rows.c.segment_id, "camera": rows.c.camera_id,
+        "vehicle_type": rows.c.get("vehicle_type"), "status": rows.c.get("status"), "unit": rows.c.get("unit_id"),
+        "record": rows.c.get("record_id"),  # the ledger: exactly the records every figure counts
+    }
+    chosen = []
+    for name in group:
+        expression = expressions.get(name)
+        if expression is None:
+            raise InvalidInput(f"{kind} cannot be counted by {name}")
+        chosen.append(expression.label(f"g_{len(chosen)}"))
+    measures = [func.count().label("n")]
+    if kind == "records" and now is not None:
+        measures += [func.sum(rows.c[name]).label(name) for name in OUTCOMES]
+    query = query.add_columns(*chosen, *measures)
+    if chosen:
+        query = query.group_by(*chosen)
+    width = len(chosen)
+    return {
+        tuple(row[:width]): {m.name: int(row[width + i] or 0) for i, m in enumerate(measures)}
+        for row in session.execute(query)
+    }
+
+
+def total(counts: dict[tuple, int]) -> int:
+    return sum(counts.values())
