@@ -15,6 +15,7 @@ from traffic.api.deps import DbSession
 from traffic.api.errors import install_error_handlers
 from traffic.db import make_engine, make_session_factory
 from traffic.settings import Settings
+from traffic.web.app import install_web
 from traffic.workers.queues import make_announcer
 
 API_PREFIX = "/api/v1"
@@ -44,6 +45,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, run_workers:
         api.include_router(router)
     api.include_router(ingest.router)
     app.include_router(api)
+    install_web(app)  # the police's pages, over the same services
 
     @app.get("/healthz", tags=["health"])
     def healthz(session: DbSession) -> dict[str, str]:
