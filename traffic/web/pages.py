@@ -120,12 +120,12 @@ def review_page(request: Request, session: DbSession, actor: PageActor, district
     items = _queue_items(request, session, actor, filters)
     query = {k: v for k, v in request.query_params.items() if k in FILTER_NAMES and v}
     return render(request, "review.html", {
-        "actor": actor, "items": items, "filters": filters, "query": query,
+        "actor": actor, "items": items, "filters": filters, "query": query, "page_size": review_queue.QUEUE_PAGE,
         "more_url": "/review/items?" + urlencode(query),
         "choices": review_queue.filter_choices(session, actor),
         "statuses": list(RecordStatus), "vehicle_types": [v.value for v in VehicleType],
         "reasons": list(DismissReason), "period": {"from": since or "", "to": until or ""},
-        "script_data": {"items": items, "role": actor.role},
+        "script_data": {"items": items, "role": actor.role, "page_size": review_queue.QUEUE_PAGE},
     })
 
 

@@ -28,8 +28,7 @@ class Town:
     unit: models.Unit
 
 
-@pytest.fixture()
-def town(session, settings) -> Town:
+def build_town(session, settings) -> Town:
     """Two districts; four pending records with evidence in the east, one in the west; a unit; four users."""
     east, west = make_city(session, "E"), make_city(session, "W")
     writer = EvidenceWriter.from_settings(settings)
@@ -57,7 +56,11 @@ def town(session, settings) -> Town:
 
 
 @pytest.fixture()
-def accounts(town, monkeypatch) -> dict[str, Actor]:
+def town(session, settings) -> Town:
+    return build_town(session, settings)
+
+
+def town_accounts(town: Town, monkeypatch: pytest.MonkeyPatch) -> dict[str, Actor]:
     """Point the web sign-in seam at the town's users (the lead wires the real accounts service)."""
 
     def authenticate(_session, username: str, password: str, client: str | None) -> Actor:
@@ -74,3 +77,8 @@ def accounts(town, monkeypatch) -> dict[str, Actor]:
     monkeypatch.setattr(web_session, "authenticate", authenticate)
     monkeypatch.setattr(web_session, "refresh_actor", refresh)
     return town.users
+
+
+@pytest.fixture()
+def accounts(town, monkeypatch) -> dict[str, Actor]:
+    return town_accounts(town, monkeypatch)

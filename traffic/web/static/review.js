@@ -11,7 +11,7 @@
   const selected = new Set();
   let index = 0;
   let lastDecision = null; // {record (as after the decision), at, position}
-  let exhausted = items.length === 0;
+  let exhausted = items.length < data.page_size; // the server sent all there is
   let busy = false;
 
   function current() { return items[index] || null; }
@@ -86,7 +86,7 @@
     if (!result.ok) return;
     const known = new Set(items.map((i) => i.id));
     const fresh = result.body.items.filter((i) => !known.has(i.id));
-    if (!fresh.length) exhausted = true;
+    if (result.body.items.length < data.page_size) exhausted = true;
     items.push(...fresh);
     renderList();
     prefetch(index + 1);

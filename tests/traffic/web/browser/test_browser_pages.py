@@ -1,0 +1,119 @@
+"""The pages in real headless Chromium: sign-in, the queue from the keyboard, the record page, language, scope,
+and axe-core on every page."""
+from __future__ import annotations
+
+import pytest
+
+from tests.support.browser import run_axe
+from tests.traffic.web.browser.conftest import screenshot, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def _current(page) -> str:
+    return page.locator("#record-link").inner_text()
+
+
+def test_sign_in_and_open_on_the_oldest_record_with_its_evidence(page, live) -> None:
+    page.goto("/review")
+    assert page.url.endswith("/login?next=/review")
+    screenshot(page, "login")
+    sign_in(page, "east_reviewer", "/review")
+    assert page.url.endswith("/review")
+    oldest = live.town.east_records[0]
+    assert _current(page) == oldest.record_no
+    main = page.locator("#main-image")
+    assert f"/api/v1/records/{oldest.id}/evidence/composite.jpg" in main.get_attribute("src")
+    page.wait_for_function("document.getElementById('main-image').naturalWidth > 0")
+    assert page.locator("#thumbs img").count() >= 3
+    assert page.locator("#overdue-flag").is_visible()
+    screenshot(page, "review-queue")
+    assert page.console_errors == []
+
+
+def test_j_and_k_move_through_the_queue_and_prefetch_the_next_images(page, live) -> None:
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    sign_in(page, "east_reviewer", "/review")
+    page.wait_for_load_state("networkidle")
+    records = live.town.east_records
+    for ahead in records[1:4]:  # the next records' images are fetched before they are shown
+        assert any(u.endswith(f"/api/v1/records/{ahead.id}/evidence/composite.jpg") for u in requested), ahead.id
+    page.keyboard.press("j")
+    assert _current(page) == records[1].record_no
+    page.keyboard.press("j")
+    assert _current(page) == records[2].record_no
+    page.keyboard.press("k")
+    assert _current(page) == records[1].record_no
+    assert page.locator("#queue-list li[aria-current=true]").inner_text().endswith(records[1].record_no)
+    page.keyboard.press("?")
+    assert page.locator("#help-dialog").is_visible()
+    screenshot(page, "review-keys")
+    page.keyboard.press("Escape")
+    assert not page.locator("#help-dialog").is_visible()
+    page.keyboard.press("n")  # the reason picker opens even before the lifecycle API is there
+    assert page.locator("#dismiss-dialog").is_visible()
+    page.keyboard.press("8")
+    assert page.locator("#reason-8").is_checked()
+    page.keyboard.press("Enter")  # "other" without a note is refused in place
+    assert page.locator("#dismiss-error").is_visible()
+    screenshot(page, "review-dismiss")
+    page.keyboard.press("Escape")
+    assert page.console_errors == []
+
+
+def test_record_page_shows_audit_and_verification(page, live) -> None:
+    sign_in(page, "east_reviewer")
+    record = live.town.east_records[0]
+    page.goto(f"/records/{record.record_no}")
+    assert page.locator("#verification").inner_text() == "完整，未被篡改"
+    assert page.locator("#audit-timeline li").count() >= 1
+    page.wait_for_function("[...document.querySelectorAll('.gallery img')].every(i => i.complete && i.naturalWidth)")
+    assert page.get_by_role("button", name="确认").is_visible()
+    screenshot(page, "record-page")
+    assert page.console_errors == []
+
+
+def test_switch_to_english(page, live) -> None:
+    sign_in(page, "east_reviewer", "/review")
+    page.get_by_role("button", name="English").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("#queue-title").inner_text() == "Queue 4"
+    page.goto(f"/records/{live.town.east_records[0].record_no}")
+    assert page.locator("#verification").inner_text() == "Intact, not altered"
+    page.get_by_role("button", name="中文").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+
+
+def test_a_reviewer_never_sees_another_districts_record(page, live) -> None:
+    sign_in(page, "west_reviewer", "/review")
+    west, east = live.town.west_records[0], live.town.east_records
+    assert page.locator("#queue-list li").count() == 1 and _current(page) == west.record_no
+    for record in east:
+        assert record.record_no not in page.content()
+        assert page.goto(f"/records/{record.record_no}").status == 404
+
+
+def test_no_serious_accessibility_violation_on_any_page(page, live) -> None:
+    page.goto("/login")
+    assert run_axe(page) == []
+    sign_in(page, "east_reviewer", "/review")
+    for path in ("/review", "/review?status=dismissed", f"/records/{live.town.east_records[0].record_no}",
+                 "/review?vehicle_type=bus"):
+        page.goto(path)
+        assert run_axe(page) == [], path
+    page.goto("/review")
+    page.keyboard.press("n")
+    assert run_axe(page) == [], "reason picker"
+    page.keyboard.press("Escape")
+    page.keyboard.press("?")
+    assert run_axe(page) == [], "keys"
+
+
+def test_pages_fit_a_laptop_screen(page, live) -> None:
+    sign_in(page, "east_reviewer", "/review")
+    width, height = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
+    assert width <= 1366 and height <= 768
+    assert page.locator("#actions").is_visible() and page.locator("#main-image").is_visible()
