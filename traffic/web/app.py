@@ -11,7 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from traffic.api.errors import error_body
 from traffic.errors import TrafficError
-from traffic.web import pages
+from traffic.web import admin, pages, supervision
 from traffic.web.rendering import render
 from traffic.web.session import SignInRequired
 
@@ -51,7 +51,8 @@ class PageSecurityHeaders:
 
 
 def install_web(app: FastAPI) -> None:
-    app.include_router(pages.router)
+    for router in (pages.router, supervision.router, admin.router):
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(PageSecurityHeaders)
 

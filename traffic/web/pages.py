@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
-from models.enums import DismissReason, RecordStatus, VehicleType
+from models.enums import DismissReason, RecordStatus, Role, VehicleType
 from traffic.api.deps import DbSession
 from traffic.api.records import evidence_writer
 from traffic.errors import InvalidInput, Unauthorized
@@ -74,10 +74,14 @@ def switch_language(request: Request, language: Annotated[str, Form()], csrf_tok
     return response
 
 
+HOME_OF_ROLE = {Role.REVIEWER: "/review", Role.SUPERVISOR: "/supervision", Role.ADMIN: "/admin/cameras",
+                Role.VIEWER: "/review"}
+
+
 @router.get("/")
 def home(actor: PageActor) -> RedirectResponse:
-    """Every role starts at the review queue for now; deciding roles act there, the others read."""
-    return RedirectResponse("/review", status_code=303)
+    """Each role starts on its own page: reviewers (and viewers, read-only) at the queue."""
+    return RedirectResponse(HOME_OF_ROLE[actor.role], status_code=303)
 
 
 def _filters(request: Request, district: str | None, segment: str | None, time_slot: str | None,

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from tests.support.browser import LiveServer, require_chromium, serve
 from tests.support.databases import fresh_database
-from tests.traffic.web.conftest import PASSWORD, Town, build_town, town_accounts
+from tests.traffic.web.conftest import PASSWORD, Town, add_camera_frame, build_town, town_accounts
 from traffic import migrate
 from traffic.api import app as app_module
 from traffic.api.auth import current_actor
@@ -53,6 +53,7 @@ def live(backend: str, tmp_path_factory) -> Iterator[Live]:
         settings = Settings(env="test", database_url=url, data_dir=workdir / "data")
         with transaction(make_session_factory(engine)) as session:
             town = build_town(session, settings)
+            add_camera_frame(session, town.east)
         app = app_module.create_app(settings, engine=engine)
         app.dependency_overrides[current_actor] = api_actor
         patches = pytest.MonkeyPatch()

@@ -3,6 +3,7 @@ and axe-core on every page."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.support.browser import run_axe
 from tests.traffic.web.browser.conftest import screenshot, sign_in
@@ -108,8 +109,19 @@ def test_no_serious_accessibility_violation_on_any_page(page, live) -> None:
     page.keyboard.press("n")
     assert run_axe(page) == [], "reason picker"
     page.keyboard.press("Escape")
+    page.keyboard.press("a")
+    assert run_axe(page) == [], "assign"
+    page.keyboard.press("Escape")
     page.keyboard.press("?")
     assert run_axe(page) == [], "keys"
+    for username, paths in (("chief", ("/supervision",)),
+                            ("admin", ("/admin/cameras", f"/admin/cameras/{live.town.east.camera.code}/zone",
+                                       f"/admin/cameras/{live.town.west.camera.code}/zone"))):
+        page.context.clear_cookies()
+        sign_in(page, username)
+        for path in paths:
+            page.goto(path)
+            assert run_axe(page) == [], path
 
 
 def test_pages_fit_a_laptop_screen(page, live) -> None:
@@ -117,3 +129,34 @@ def test_pages_fit_a_laptop_screen(page, live) -> None:
     width, height = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
     assert width <= 1366 and height <= 768
     assert page.locator("#actions").is_visible() and page.locator("#main-image").is_visible()
+
+
+def test_draw_a_camera_zone_and_read_it_back_through_the_api(page, live) -> None:
+    camera = live.town.east.camera.code
+    sign_in(page, "admin")
+    assert page.url.endswith("/admin/cameras")
+    page.get_by_role("link", name="绘制区域").first.click()
+    page.wait_for_function("document.getElementById('zone-frame').naturalWidth > 0")
+    corners = [(0.1, 0.9), (0.4, 0.45), (0.6, 0.45), (0.9, 0.9)]
+    box = page.locator("#zone-canvas").bounding_box()
+    for x, y in corners:
+        page.mouse.click(box["x"] + x * box["width"], box["y"] + y * box["height"])
+    expect(page.locator("#zone-points")).to_have_text("已选 4 个点")
+    screenshot(page, "admin-zone")
+    page.get_by_role("button", name="保存区域").click()
+    expect(page.locator("#status-line")).to_have_text("已保存（4 个点）")
+    stored = page.request.get(f"/api/v1/cameras/{camera}").json()["zone"]
+    assert len(stored) == 4
+    for (x, y), (sx, sy) in zip(corners, stored, strict=True):
+        assert abs(sx - x) < 0.01 and abs(sy - y) < 0.01
+    page.reload()
+    expect(page.locator("#zone-points")).to_have_text("已选 4 个点")  # the page draws the stored zone
+    assert page.console_errors == []
+
+
+def test_supervision_lists_for_a_supervisor(page, live) -> None:
+    sign_in(page, "chief")
+    assert page.url.endswith("/supervision")
+    expect(page.get_by_role("heading", name="超期事项")).to_be_visible()
+    assert page.locator("table.records").first.locator("tbody tr").count() == 5  # every record is past review
+    screenshot(page, "supervision")
