@@ -5,11 +5,10 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from traffic.api.errors import error_body
 from traffic.errors import TrafficError
 from traffic.web import admin, pages, supervision
 from traffic.web.rendering import render
@@ -56,19 +55,19 @@ def install_web(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(PageSecurityHeaders)
 
-    @app.exception_handler(SignInRequired)
-    async def _sign_in(request: Request, exc: SignInRequired) -> Response:
-        if is_page_path(request.url.path) and request.method == "GET" and not _wants_json(request):
-            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
-        return JSONResponse(error_body("Unauthorized", exc.detail), status_code=401)
+    api_handler = app.exception_handlers[TrafficError]  # the API's one error shape stays the API's to define
 
     @app.exception_handler(TrafficError)
     async def _domain(request: Request, exc: TrafficError) -> Response:
-        if is_page_path(request.url.path) and not _wants_json(request):
-            return render(request, "error.html", {"status": exc.status_code, "kind": exc.kind, "detail": exc.detail},
-                          status_code=exc.status_code)
-        return JSONResponse(error_body(exc.kind, exc.detail), status_code=exc.status_code)
+        if not is_page_path(request.url.path) or _wants_json(request):
+            return await api_handler(request, exc)
+        if isinstance(exc, SignInRequired):
+            if request.method != "GET":
+                return await api_handler(request, exc)
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+        return render(request, "error.html", {"status": exc.status_code, "kind": exc.kind, "detail": exc.detail},
+                      status_code=exc.status_code)
 
 
 def _wants_json(request: Request) -> bool:

@@ -35,7 +35,11 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class SignInRequired(Unauthorized):
-    """No valid session: pages answer with a redirect to /login, the API with 401."""
+    """No valid session: pages answer with a redirect to /login, scripts with 401."""
+
+    @property
+    def kind(self) -> str:
+        return "Unauthorized"
 
 
 class CsrfRejected(Forbidden):

@@ -89,3 +89,15 @@ def test_static_files_are_served_from_the_package(client) -> None:
     for name in ("app.css", "page.js", "review.js", "decisions.js", "record.js"):
         answer = client.get(f"/static/{name}")
         assert answer.status_code == 200 and len(answer.content) > 100
+
+
+def test_errors_are_pages_for_people_and_json_for_scripts(client, town, accounts) -> None:
+    assert client.get("/review/items").json() == {"error": "Unauthorized", "detail": "sign in first"}
+    sign_in(client, "west_reviewer")
+    page = client.get(f"/records/{town.east_records[0].record_no}")
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "没有找到，或不在您的辖区内" in page.text
+    script = client.get(f"/review/items/{town.east_records[0].id}")
+    assert script.status_code == 404 and script.json()["error"] == "NotFound"
+    api = client.get("/api/v1/records/999999")
+    assert api.status_code == 404 and api.json()["error"] == "NotFound"
