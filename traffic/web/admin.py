@@ -9,6 +9,7 @@ from traffic.api.deps import DbSession
 from traffic.errors import Forbidden, NotFound
 from traffic.services.camera_frames import latest_frame
 from traffic.services.cameras import load_camera, load_cameras
+from traffic.services.city_repository import KINDS
 from traffic.services.actors import Actor
 from traffic.web.rendering import render
 from traffic.web.session import PageActor
@@ -16,7 +17,7 @@ from traffic.web.session import PageActor
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
 
-def _admin(actor: Actor) -> Actor:
+def require_admin(actor: Actor) -> Actor:
     if actor.role != Role.ADMIN:
         raise Forbidden("configuration is for admins")
     return actor
@@ -24,13 +25,14 @@ def _admin(actor: Actor) -> Actor:
 
 @router.get("/cameras", response_class=HTMLResponse)
 def cameras_page(request: Request, session: DbSession, actor: PageActor) -> HTMLResponse:
-    _admin(actor)
-    return render(request, "admin_cameras.html", {"actor": actor, "cameras": load_cameras(session)})
+    require_admin(actor)
+    return render(request, "admin_cameras.html", {"actor": actor, "cameras": load_cameras(session),
+                                                   "kinds": KINDS, "kind": None})
 
 
 @router.get("/cameras/{code}/zone", response_class=HTMLResponse)
 def zone_page(request: Request, session: DbSession, actor: PageActor, code: str) -> HTMLResponse:
-    _admin(actor)
+    require_admin(actor)
     camera = load_camera(session, code)
     try:
         frame = latest_frame(session, camera)
@@ -45,6 +47,6 @@ def zone_page(request: Request, session: DbSession, actor: PageActor, code: str)
 
 @router.get("/cameras/{code}/latest-frame")
 def latest_frame_image(session: DbSession, actor: PageActor, code: str) -> Response:
-    _admin(actor)
+    require_admin(actor)
     frame = latest_frame(session, load_camera(session, code))
     return Response(frame.image, media_type=frame.content_type, headers={"Cache-Control": "private, no-store"})

@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from traffic.errors import TrafficError
-from traffic.web import admin, pages, supervision
+from traffic.web import admin, config_pages, pages, supervision
 from traffic.web.rendering import render
 from traffic.web.session import SignInRequired
 
@@ -50,7 +50,7 @@ class PageSecurityHeaders:
 
 
 def install_web(app: FastAPI) -> None:
-    for router in (pages.router, supervision.router, admin.router):
+    for router in (pages.router, supervision.router, admin.router, config_pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(PageSecurityHeaders)

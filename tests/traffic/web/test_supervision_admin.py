@@ -48,3 +48,41 @@ def test_admin_draws_a_zone_on_the_latest_frame(client, session, town, accounts)
     assert image.status_code == 200 and image.content == frame.image
     without_frame = client.get(f"/admin/cameras/{town.west.camera.code}/zone").text
     assert "尚未上传画面" in without_frame
+
+
+def test_every_configuration_kind_has_a_page_with_its_fields(client, town, accounts) -> None:
+    from traffic.services.city_repository import KINDS
+
+    sign_in(client, "admin")
+    for kind in KINDS:
+        page = client.get(f"/admin/config/{kind.plural}")
+        assert page.status_code == 200, kind.plural
+        for name in kind.schema.model_fields:
+            assert f'data-field="{name}"' in page.text, (kind.plural, name)
+    rules = client.get("/admin/config/rules").text
+    assert f'name="time_slots" value="{town.east.time_slot.code}"' in rules  # references offer existing codes
+    assert 'value="e_tricycle"> 电动三轮车' in rules
+    assert client.get("/admin/config/nothing").status_code == 404
+
+
+def test_rule_preview_names_the_segments_and_slots_a_change_covers(client, town, accounts) -> None:
+    from tests.traffic.web.signin import form_token
+
+    sign_in(client, "admin")
+    token = form_token(client, "/admin/config/rules")
+    rule = {"code": town.east.rule.code, "districts": [town.west.district.code], "segments": [],
+            "time_slots": [town.east.time_slot.code]}
+    answer = client.post("/admin/config/rules/preview", json=rule, headers={"X-CSRF-Token": token})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["segments"] == [[town.west.segment.code, town.west.segment.name]]
+    assert body["added_segments"] == [[town.west.segment.code, town.west.segment.name]]
+    assert body["removed_segments"] == [[town.east.segment.code, town.east.segment.name]]
+    assert body["removed_time_slots"] == [] and body["added_time_slots"] == []
+    refused = client.post("/admin/config/rules/preview", json=rule)
+    assert refused.status_code == 403
+
+
+def test_reviewers_cannot_open_the_configuration(client, town, accounts) -> None:
+    sign_in(client, "east_reviewer")
+    assert client.get("/admin/config/rules").status_code == 403

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support.browser import run_axe
+from traffic.services.city_repository import KINDS
 from tests.traffic.web.browser.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
@@ -116,7 +117,8 @@ def test_no_serious_accessibility_violation_on_any_page(page, live) -> None:
     assert run_axe(page) == [], "keys"
     for username, paths in (("chief", ("/supervision",)),
                             ("admin", ("/admin/cameras", f"/admin/cameras/{live.town.east.camera.code}/zone",
-                                       f"/admin/cameras/{live.town.west.camera.code}/zone"))):
+                                       f"/admin/cameras/{live.town.west.camera.code}/zone",
+                                       *(f"/admin/config/{kind.plural}" for kind in KINDS)))):
         page.context.clear_cookies()
         sign_in(page, username)
         for path in paths:
@@ -160,3 +162,23 @@ def test_supervision_lists_for_a_supervisor(page, live) -> None:
     expect(page.get_by_role("heading", name="超期事项")).to_be_visible()
     assert page.locator("table.records").first.locator("tbody tr").count() == 5  # every record is past review
     screenshot(page, "supervision")
+
+
+def test_admin_adds_a_district_and_previews_a_rule_change(page, live) -> None:
+    sign_in(page, "admin", "/admin/config/districts")
+    page.get_by_label("编号").fill("D-NEW")
+    page.get_by_label("名称").fill("新城区")
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator("#config-list")).to_contain_text("新城区")
+    assert page.request.get("/api/v1/districts/D-NEW").json() == {"code": "D-NEW", "name": "新城区"}
+
+    town = live.town
+    page.goto("/admin/config/rules")
+    page.get_by_role("button", name=f"修改 {town.east.rule.code}").click()
+    preview = page.locator("#rule-preview")
+    expect(preview.locator("[data-preview=segments]")).to_contain_text(town.east.segment.code)
+    page.locator(f'input[name=districts][value="{town.west.district.code}"]').check()
+    expect(preview.locator('[data-preview="added_segments added_time_slots"]')).to_contain_text(
+        town.west.segment.code)
+    screenshot(page, "admin-rule-preview")
+    assert page.console_errors == []
