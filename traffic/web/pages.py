@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
-from models.enums import DismissReason, RecordStatus, Role, VehicleType
+from models.enums import ActionTaken, DismissReason, RecordStatus, Role, VehicleType
 from traffic.api.deps import DbSession
 from traffic.api.records import evidence_writer
 from traffic.errors import InvalidInput, Unauthorized
@@ -129,6 +129,7 @@ def review_page(request: Request, session: DbSession, actor: PageActor, district
         "choices": review_queue.filter_choices(session, actor),
         "statuses": list(RecordStatus), "vehicle_types": [v.value for v in VehicleType],
         "reasons": list(DismissReason), "period": {"from": since or "", "to": until or ""},
+        "actions_taken": list(ActionTaken),
         "script_data": {"items": items, "role": actor.role, "page_size": review_queue.QUEUE_PAGE},
     })
 
@@ -167,7 +168,7 @@ def record_page(request: Request, session: DbSession, actor: PageActor, record_n
         "audit": [(local_text(e.at, tz), e) for e in review_queue.audit_of(session, view.record.id)],
         "actions": allowed_actions(view.record.status, actor.role),
         "reasons": list(DismissReason), "vehicle_types": [v.value for v in VehicleType],
-        "choices": review_queue.filter_choices(session, actor),
+        "actions_taken": list(ActionTaken), "choices": review_queue.filter_choices(session, actor),
         "script_data": {"record": record_json(view, t, tz, now=now, today=now.astimezone(tz).date(),
                                               role=actor.role)},
     })

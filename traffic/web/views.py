@@ -15,7 +15,8 @@ API_RECORDS = "/api/v1/records"
 ACTIONS_BY_STATUS: dict[str, tuple[str, ...]] = {
     RecordStatus.PENDING_REVIEW: ("confirm", "dismiss", "assign"),
     RecordStatus.CONFIRMED: ("assign",),
-    RecordStatus.ASSIGNED: ("reassign",),
+    RecordStatus.ASSIGNED: ("act", "reassign"),
+    RecordStatus.ACTIONED: ("close",),
     RecordStatus.DISMISSED: ("reopen",),
     RecordStatus.CLOSED: ("reopen",),
 }

@@ -26,11 +26,11 @@ def test_every_key_a_template_or_script_names_exists() -> None:
 
 
 def test_vocabularies_are_translated() -> None:
-    from models.enums import DismissReason, RecordStatus, Role, VehicleType
+    from models.enums import ActionTaken, DismissReason, RecordStatus, Role, VehicleType
 
     keys = set(catalogue())
     for prefix, values in (("status", RecordStatus), ("reason", DismissReason), ("role", Role),
-                           ("vehicle", VehicleType)):
+                           ("vehicle", VehicleType), ("taken", ActionTaken)):
         assert {f"{prefix}.{v.value}" for v in values} <= keys, prefix
 
 

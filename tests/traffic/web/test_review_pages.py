@@ -112,3 +112,18 @@ def test_admins_and_viewers_get_no_decision_buttons(client, town, accounts) -> N
     sign_in(client, "admin")
     page = client.get(f"/records/{town.east_records[0].record_no}").text
     assert "data-action=" not in page
+
+
+def test_record_page_offers_the_steps_of_its_status_to_the_roles_that_may_take_them(
+        client, session, town, accounts) -> None:
+    assigned, actioned = town.east_records[0], town.east_records[1]
+    assigned.status, assigned.unit_id, assigned.due_date = "assigned", town.unit.id, dt.date(2030, 1, 1)
+    actioned.status = "actioned"
+    session.flush()
+    offered = lambda no: set(re.findall(r'data-action="([a-z]+)"', client.get(f"/records/{no}").text))  # noqa: E731
+    sign_in(client, "east_reviewer")
+    assert offered(assigned.record_no) == {"act"}
+    assert offered(actioned.record_no) == {"close"}
+    assert 'id="act-dialog"' in client.get(f"/records/{assigned.record_no}").text
+    sign_in(client, "chief")
+    assert offered(assigned.record_no) == {"act", "reassign"}

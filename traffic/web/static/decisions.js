@@ -96,5 +96,36 @@
     });
   }
 
-  window.Decisions = { transition, bulk, undo, explain, askDismissal, askAssignment };
+  // Recording what was done about an assigned record: the action taken and a note, both needed.
+  function askAction() {
+    const dialog = document.getElementById("act-dialog");
+    const note = document.getElementById("act-note");
+    const error = document.getElementById("act-error");
+    document.getElementById("act-form").reset();
+    error.hidden = true;
+    return new Promise((resolve) => {
+      const onSubmit = (event) => {
+        if (!note.value.trim()) {
+          event.preventDefault();
+          error.textContent = t("js.note_needed");
+          error.hidden = false;
+          note.focus();
+        }
+      };
+      const form = document.getElementById("act-form");
+      const onClose = () => {
+        form.removeEventListener("submit", onSubmit);
+        dialog.removeEventListener("close", onClose);
+        if (dialog.returnValue !== "submit") return resolve(null);
+        resolve({ action_taken: document.getElementById("act-taken").value, note: note.value.trim() });
+      };
+      form.addEventListener("submit", onSubmit);
+      dialog.addEventListener("close", onClose);
+      dialog.returnValue = "";
+      dialog.showModal();
+      document.getElementById("act-taken").focus();
+    });
+  }
+
+  window.Decisions = { transition, bulk, undo, explain, askDismissal, askAssignment, askAction };
 })();

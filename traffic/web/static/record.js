@@ -9,6 +9,8 @@
     if (action === "confirm") return ["confirmed", {}];
     if (action === "dismiss") { const f = await D.askDismissal(); return f && ["dismissed", f]; }
     if (action === "assign" || action === "reassign") { const f = await D.askAssignment(); return f && ["assigned", f]; }
+    if (action === "act") { const f = await D.askAction(); return f && ["actioned", f]; }
+    if (action === "close") return ["closed", {}];
     if (action === "reopen") {
       const reason = window.prompt(t("js.reopen_reason"));
       return reason && reason.trim() ? ["pending_review", { reason: reason.trim() }] : null;
