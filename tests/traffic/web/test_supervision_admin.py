@@ -86,3 +86,19 @@ def test_rule_preview_names_the_segments_and_slots_a_change_covers(client, town,
 def test_reviewers_cannot_open_the_configuration(client, town, accounts) -> None:
     sign_in(client, "east_reviewer")
     assert client.get("/admin/config/rules").status_code == 403
+
+
+def test_a_new_camera_key_is_shown_once_and_works(client, session, town, accounts) -> None:
+    import re
+
+    from tests.traffic.web.signin import form_token
+    from traffic.services.camera_keys import authenticate_camera
+
+    sign_in(client, "admin")
+    token = form_token(client, "/admin/cameras")
+    assert client.post(f"/admin/cameras/{town.east.camera.code}/key", data={"csrf_token": "forged"}).status_code == 403
+    page = client.post(f"/admin/cameras/{town.east.camera.code}/key", data={"csrf_token": token})
+    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    key = re.search(r'id="camera-key" class="key" readonly value="([^"]+)"', page.text).group(1)
+    assert authenticate_camera(session, town.east.camera.code, key).code == town.east.camera.code
+    assert key not in client.get("/admin/cameras").text
