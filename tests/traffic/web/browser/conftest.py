@@ -106,4 +106,4 @@ def screenshot(page, name: str) -> None:
 
     if os.environ.get("TRAFFIC_DOCS_SCREENSHOTS") == "1":
         DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(DOCS_IMAGES / f"{name}.png"))
+        page.screenshot(path=str(DOCS_IMAGES / f"{name}.jpg"), type="jpeg", quality=80)
