@@ -78,21 +78,31 @@
     if (items.length - index <= PREFETCH_AHEAD) loadMore();
   }
 
-  async function loadMore() {
-    if (exhausted || busy || !items.length) return;
-    const last = items[items.length - 1];
-    const url = `${root.dataset.moreUrl}&after_id=${last.id}&after_utc=${encodeURIComponent(last.captured_utc)}`;
+  // The queue's cursor is the last record ever loaded, so that clearing every loaded record still finds the next.
+  let cursor = items.length ? items[items.length - 1] : null;
+  let loading = null; // the page being fetched, so a key pressed at the end waits for it instead of being lost
+
+  function loadMore() {
+    if (exhausted || !cursor) return Promise.resolve();
+    if (!loading) loading = fetchMore().finally(() => { loading = null; });
+    return loading;
+  }
+
+  async function fetchMore() {
+    const url = `${root.dataset.moreUrl}&after_id=${cursor.id}&after_utc=${encodeURIComponent(cursor.captured_utc)}`;
     const result = await request("GET", url);
     if (!result.ok) return;
     const known = new Set(items.map((i) => i.id));
     const fresh = result.body.items.filter((i) => !known.has(i.id));
     if (result.body.items.length < data.page_size) exhausted = true;
+    if (result.body.items.length) cursor = result.body.items[result.body.items.length - 1];
+    const wasEmpty = items.length === 0;
     items.push(...fresh);
-    renderList();
-    prefetch(index + 1);
+    if (wasEmpty) renderRecord(); else { renderList(); prefetch(index + 1); }
   }
 
-  function move(step) {
+  async function move(step) {
+    if (step > 0 && index + step >= items.length) await loadMore();
     if (!items.length) return;
     index = Math.max(0, Math.min(items.length - 1, index + step));
     renderRecord();

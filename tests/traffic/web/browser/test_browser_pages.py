@@ -2,6 +2,8 @@
 and axe-core on every page."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from playwright.sync_api import expect
 
@@ -182,3 +184,26 @@ def test_admin_adds_a_district_and_previews_a_rule_change(page, live) -> None:
         town.west.segment.code)
     screenshot(page, "admin-rule-preview")
     assert page.console_errors == []
+
+
+def test_the_queue_fetches_the_next_page_as_the_reviewer_moves_on(page, live) -> None:
+    from models.enums import Role
+    from tests.support.factories import make_city, make_record
+    from tests.traffic.web.conftest import FIRST_CAPTURE
+    from traffic.db import make_session_factory, transaction
+    from traffic.services.actors import Actor
+    from traffic.services.review_queue import QUEUE_PAGE
+
+    count = QUEUE_PAGE + 5
+    with transaction(make_session_factory(live.engine)) as session:
+        city = make_city(session, "P")
+        numbers = [make_record(session, city, FIRST_CAPTURE + dt.timedelta(minutes=m)).record_no
+                   for m in range(count)]
+        session.flush()
+        live.town.users["paging_reviewer"] = Actor(9, "paging_reviewer", Role.REVIEWER, frozenset({city.district.id}))
+    sign_in(page, "paging_reviewer", "/review")
+    assert page.locator("#queue-list li").count() == QUEUE_PAGE
+    for number in numbers[1:]:
+        page.keyboard.press("j")
+        expect(page.locator("#record-link")).to_have_text(number)
+    expect(page.locator("#queue-count")).to_have_text(str(count))  # the last page came: no "+" any more
