@@ -9,7 +9,7 @@ import pytest
 from fastapi import Request
 from sqlalchemy import Engine
 
-from tests.support.browser import LiveServer, require_chromium, serve
+from tests.support.browser import LiveServer, app_has_route, require_chromium, serve
 from tests.support.databases import fresh_database
 from tests.traffic.web.conftest import PASSWORD, Town, add_camera_frame, build_town, town_accounts
 from traffic import migrate
@@ -55,7 +55,10 @@ def live(backend: str, tmp_path_factory) -> Iterator[Live]:
             town = build_town(session, settings)
             add_camera_frame(session, town.east)
         app = app_module.create_app(settings, engine=engine)
-        app.dependency_overrides[current_actor] = api_actor
+        if not app_has_route("/api/v1/auth/token"):
+            # Before the accounts branch: stand in for what its current_actor must do. Once merged, the real
+            # current_actor is what the browser's API calls go through.
+            app.dependency_overrides[current_actor] = api_actor
         patches = pytest.MonkeyPatch()
         town_accounts(town, patches)
         server = serve(app)
