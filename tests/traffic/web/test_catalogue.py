@@ -41,3 +41,12 @@ def test_templates_hold_no_chinese_or_english_prose() -> None:
         assert not re.search(r"[\u4e00-\u9fff]", text.replace("（", "").replace("）", "")), path.name
         words = [w for w in re.findall(r"[A-Za-z]{3,}", text) if w not in ("Shift", "Enter", "Esc")]
         assert words == [], (path.name, words[:10])
+
+
+def test_every_configuration_kind_and_field_has_a_label() -> None:
+    from traffic.services.city_repository import KINDS
+
+    keys = set(catalogue())
+    for kind in KINDS:
+        assert f"config.kind.{kind.plural}" in keys
+        assert {f"field.{name}" for name in kind.schema.model_fields} <= keys, kind.plural
