@@ -66,7 +66,11 @@ class EnforcementRecord(Base):
     """A restricted sighting: what the police review, assign and close out."""
 
     __tablename__ = "enforcement_records"
-    __table_args__ = (Index("ix_enforcement_records_period", "captured_at", "id"),)
+    __table_args__ = (
+        Index("ix_enforcement_records_period", "captured_at", "id"),
+        # The review queue: the oldest records of one status (decided ones never stand in the way).
+        Index("ix_enforcement_records_queue", "status", "captured_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     record_no: Mapped[str] = mapped_column(String(64), unique=True)

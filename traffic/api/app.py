@@ -19,6 +19,7 @@ from traffic.api.request_id import RequestIdMiddleware
 from traffic.api.security_headers import SecurityHeaders
 from traffic.db import make_engine, make_session_factory
 from traffic.settings import Settings
+from traffic.web.app import install_web
 from traffic.workers.queues import make_announcer
 
 API_PREFIX = "/api/v1"
@@ -56,6 +57,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, run_workers:
     api.include_router(camera_health.router)
     api.include_router(stats.router)
     app.include_router(api)
+    install_web(app)  # the police's pages, over the same services
 
     @app.get("/healthz", tags=["health"])
     def healthz(session: DbSession) -> dict[str, str]:

@@ -63,3 +63,8 @@ def load_camera_by_id(session: Session, camera_id: int) -> CameraRef:
     if row is None:
         raise NotFound(f"camera #{camera_id} does not exist")
     return _ref(*row)
+
+
+def load_cameras(session: Session) -> list[CameraRef]:
+    """Every camera, by code."""
+    return [_ref(*row) for row in session.execute(_query().order_by(Camera.code))]

@@ -1,0 +1,112 @@
+"""Browser fixtures: one live server per test module over its own committed database, and headless Chromium."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi import Request
+from sqlalchemy import Engine
+
+from tests.support.browser import LiveServer, app_has_route, require_chromium, serve
+from tests.support.databases import fresh_database
+from tests.traffic.web.conftest import PASSWORD, Town, add_camera_frame, build_town, town_accounts
+from traffic import migrate
+from traffic.api import app as app_module
+from traffic.api.auth import current_actor
+from traffic.api.deps import DbSession
+from traffic.db import make_engine, make_session_factory, transaction
+from traffic.errors import Unauthorized
+from traffic.services.actors import Actor
+from traffic.settings import Settings
+from traffic.web.session import cookie_actor
+
+VIEWPORT = {"width": 1366, "height": 768}
+DOCS_IMAGES = Path(__file__).resolve().parents[4] / "docs" / "images"
+
+
+def api_actor(request: Request, session: DbSession) -> Actor:
+    """What `current_actor` must do for the browser: accept the session cookie (with CSRF on unsafe methods)."""
+    actor = cookie_actor(request, session)
+    if actor is None:
+        raise Unauthorized("sign in first")
+    return actor
+
+
+@dataclass
+class Live:
+    url: str
+    town: Town
+    engine: Engine
+    settings: Settings
+    server: LiveServer
+
+
+@pytest.fixture(scope="module")
+def live(backend: str, tmp_path_factory) -> Iterator[Live]:
+    require_chromium()
+    workdir = tmp_path_factory.mktemp("browser")
+    with fresh_database(backend, workdir) as url:
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        settings = Settings(env="test", database_url=url, data_dir=workdir / "data")
+        with transaction(make_session_factory(engine)) as session:
+            town = build_town(session, settings)
+            add_camera_frame(session, town.east)
+        app = app_module.create_app(settings, engine=engine)
+        if not app_has_route("/api/v1/auth/token"):
+            # Before the accounts branch: stand in for what its current_actor must do. Once merged, the real
+            # current_actor is what the browser's API calls go through.
+            app.dependency_overrides[current_actor] = api_actor
+        patches = pytest.MonkeyPatch()
+        town_accounts(town, patches)
+        server = serve(app)
+        try:
+            yield Live(server.base_url, town, engine, settings, server)
+        finally:
+            server.stop()
+            patches.undo()
+            engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(executable_path=str(require_chromium()), headless=True,
+                                         args=["--no-sandbox", "--disable-dev-shm-usage"])
+    yield browser
+    browser.close()
+    playwright.stop()
+
+
+@pytest.fixture()
+def page(chromium, live):
+    """A fresh browser context (no cookies) at a laptop's screen size; fails the test on any console error."""
+    context = chromium.new_context(viewport=VIEWPORT, base_url=live.url, locale="zh-CN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.console_errors = errors
+    yield page
+    context.close()
+
+
+def sign_in(page, username: str, next_path: str = "/") -> None:
+    page.goto(f"/login?next={next_path}")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_load_state()
+
+
+def screenshot(page, name: str) -> None:
+    """Pictures for docs/guide-reviewer.md, refreshed when TRAFFIC_DOCS_SCREENSHOTS=1."""
+    import os
+
+    if os.environ.get("TRAFFIC_DOCS_SCREENSHOTS") == "1":
+        DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(DOCS_IMAGES / f"{name}.jpg"), type="jpeg", quality=80)

@@ -1,0 +1,103 @@
+"""Fixtures of the web pages: a city of two districts with real evidence, and users signed in through the form."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pytest
+
+import models
+from models.enums import Role
+from tests.support.factories import SHANGHAI, City, detection_sighting, frame_loader, make_city, make_record
+from traffic.errors import Unauthorized
+from traffic.services.actors import Actor
+from traffic.services.evidence import EvidenceWriter
+from traffic.web import session as web_session
+
+PASSWORD = "correct horse battery"
+FIRST_CAPTURE = dt.datetime(2023, 6, 5, 7, 10, 0, tzinfo=SHANGHAI)
+
+
+@dataclass
+class Town:
+    east: City
+    west: City
+    east_records: list[models.EnforcementRecord]
+    west_records: list[models.EnforcementRecord]
+    users: dict[str, Actor]
+    unit: models.Unit
+
+
+def build_town(session, settings) -> Town:
+    """Two districts; four pending records with evidence in the east, one in the west; a unit; four users."""
+    east, west = make_city(session, "E"), make_city(session, "W")
+    writer = EvidenceWriter.from_settings(settings)
+
+    def record(city: City, minutes: int) -> models.EnforcementRecord:
+        at = FIRST_CAPTURE + dt.timedelta(minutes=minutes)
+        row = make_record(session, city, at)
+        session.flush()
+        writer.write_package(session, row, detection_sighting(city.camera.code, at), city.camera_info,
+                             city.rule.name, frame_loader)
+        return row
+
+    east_records = [record(east, m) for m in (30, 0, 20, 10)]  # stored out of order: the queue sorts
+    west_records = [record(west, 5)]
+    unit = models.Unit(code="U-E-1", name="城东中队", district_id=east.district.id)
+    session.add(unit)
+    session.flush()
+    users = {
+        "east_reviewer": Actor(1, "east_reviewer", Role.REVIEWER, frozenset({east.district.id})),
+        "west_reviewer": Actor(2, "west_reviewer", Role.REVIEWER, frozenset({west.district.id})),
+        "chief": Actor(3, "chief", Role.SUPERVISOR, None),
+        "admin": Actor(4, "admin", Role.ADMIN, None),
+    }
+    return Town(east, west, sorted(east_records, key=lambda r: r.captured_at), west_records, users, unit)
+
+
+@pytest.fixture()
+def town(session, settings) -> Town:
+    return build_town(session, settings)
+
+
+def town_accounts(town: Town, monkeypatch: pytest.MonkeyPatch) -> dict[str, Actor]:
+    """Point the web sign-in seam at the town's users (the lead wires the real accounts service)."""
+
+    def authenticate(_session, username: str, password: str, client: str | None) -> Actor:
+        actor = town.users.get(username)
+        if actor is None or password != PASSWORD:
+            raise Unauthorized("wrong user name or password")
+        return actor
+
+    def refresh(_session, actor: Actor) -> Actor:
+        if actor.username not in town.users:
+            raise Unauthorized("user no longer exists")
+        return town.users[actor.username]
+
+    monkeypatch.setattr(web_session, "authenticate", authenticate)
+    monkeypatch.setattr(web_session, "refresh_actor", refresh)
+    return town.users
+
+
+@pytest.fixture()
+def accounts(town, monkeypatch) -> dict[str, Actor]:
+    return town_accounts(town, monkeypatch)
+
+
+def add_camera_frame(session, city: City) -> models.IngestFrame:
+    """A real JPEG frame pushed by the city's camera: what an admin draws the zone on."""
+    import hashlib
+
+    import cv2
+
+    from tests.support.factories import jakarta_frame
+
+    image = cv2.imencode(".jpg", jakarta_frame(0))[1].tobytes()
+    height, width = jakarta_frame(0).shape[:2]
+    frame = models.IngestFrame(
+        frame_id=f"zone-{city.camera.code}", camera_id=city.camera.id, captured_at=FIRST_CAPTURE,
+        received_at=FIRST_CAPTURE, content_type="image/jpeg", sha256=hashlib.sha256(image).hexdigest(),
+        size=len(image), width=width, height=height, image=image, status="done")
+    session.add(frame)
+    session.flush()
+    return frame

@@ -1,0 +1,129 @@
+"""The review queue and the record page as rendered by the server: order, filters in the URL, scope, evidence."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import models
+from tests.support.factories import make_record
+from tests.traffic.web.signin import sign_in
+from traffic.services.utc import utc_now
+
+
+def _queue(page_text: str) -> list[dict]:
+    block = re.search(r'<script type="application/json" id="page-data">(.*?)</script>', page_text, re.S).group(1)
+    return json.loads(block)["items"]
+
+
+def test_queue_opens_on_the_oldest_pending_record_in_scope(client, town, accounts) -> None:
+    sign_in(client, "east_reviewer")
+    items = _queue(client.get("/review").text)
+    assert [i["record_no"] for i in items] == [r.record_no for r in town.east_records]
+    first = items[0]
+    assert first["status"] == "pending_review" and first["version"] == 1
+    assert {e["kind"] for e in first["evidence"]} >= {"composite", "panorama"}
+    assert all(e["url"].startswith(f"/api/v1/records/{first['id']}/evidence/") for e in first["evidence"])
+    assert first["overdue"] is True  # captured in 2023, ten days to review
+
+
+def test_a_reviewer_never_sees_another_districts_record(client, town, accounts) -> None:
+    sign_in(client, "west_reviewer")
+    page = client.get("/review").text
+    assert [i["record_no"] for i in _queue(page)] == [town.west_records[0].record_no]
+    for record in town.east_records:
+        assert record.record_no not in page
+        assert client.get(f"/records/{record.record_no}").status_code == 404
+        assert client.get(f"/review/items/{record.id}").status_code == 404
+    assert client.get(f"/review?district={town.east.district.code}").status_code == 200
+    assert _queue(client.get(f"/review?district={town.east.district.code}").text) == []
+
+
+def test_a_whole_city_supervisor_sees_both_districts_in_capture_order(client, town, accounts) -> None:
+    sign_in(client, "chief")
+    numbers = [i["record_no"] for i in _queue(client.get("/review").text)]
+    expected = sorted(town.east_records + town.west_records, key=lambda r: (r.captured_at, r.id))
+    assert numbers == [r.record_no for r in expected]
+
+
+def test_filters_live_in_the_url(client, session, town, accounts) -> None:
+    sign_in(client, "chief")
+    by = lambda query: [i["record_no"] for i in _queue(client.get(f"/review?{query}").text)]  # noqa: E731
+    assert by(f"segment={town.west.segment.code}") == [town.west_records[0].record_no]
+    assert by(f"time_slot={town.east.time_slot.code}") == [r.record_no for r in town.east_records]
+    assert by("vehicle_type=e_four_wheeler") == []
+    assert by("from=2023-06-05&to=2023-06-05") and by("from=2023-06-06") == []
+    fresh = make_record(session, town.east, utc_now() - dt.timedelta(hours=1))
+    session.flush()
+    assert fresh.record_no in by("district=" + town.east.district.code)
+    assert fresh.record_no not in by("overdue=true")
+    town.east_records[0].status = "dismissed"
+    session.flush()
+    assert by("status=dismissed") == [town.east_records[0].record_no]
+    page = client.get(f"/review?segment={town.west.segment.code}&overdue=true")
+    assert f'value="{town.west.segment.code}" selected' in page.text and 'name="overdue" value="true" checked' in page.text
+    assert client.get("/review?vehicle_type=bus").status_code == 422
+
+
+def test_the_page_fetches_the_next_records_after_the_last_it_holds(client, town, accounts) -> None:
+    sign_in(client, "east_reviewer")
+    second = town.east_records[1]
+    after = second.captured_at.replace(tzinfo=dt.UTC) if second.captured_at.tzinfo is None else second.captured_at
+    answer = client.get("/review/items", params={"after_id": second.id, "after_utc": after.isoformat()})
+    assert answer.status_code == 200
+    assert [i["record_no"] for i in answer.json()["items"]] == [r.record_no for r in town.east_records[2:]]
+
+
+def test_record_page_shows_evidence_verification_and_audit(client, session, town, accounts) -> None:
+    record = town.east_records[0]
+    session.add(models.AuditEntry(at=utc_now(), username="east_reviewer", role="reviewer", entity="record",
+                                  entity_key=record.record_no, record_id=record.id, action="transition",
+                                  from_status="pending_review", to_status="dismissed", reason="duplicate"))
+    session.flush()
+    sign_in(client, "east_reviewer")
+    page = client.get(f"/records/{record.record_no}")
+    assert page.status_code == 200
+    text = page.text
+    for name in ("composite.jpg", "panorama-1.jpg", "panorama-2.jpg"):
+        assert f'src="/api/v1/records/{record.id}/evidence/{name}"' in text
+    assert "完整，未被篡改" in text and "已超期" in text
+    timeline = text.split('id="audit-timeline"', 1)[1]
+    assert "east_reviewer" in timeline and "重复记录" in timeline and "待审核 → 已作废" in timeline
+    assert 'data-action="confirm"' in text and 'data-action="dismiss"' in text
+    assert 'data-action="reopen"' not in text  # a supervisor's step
+
+
+def test_record_page_names_an_altered_evidence_file(client, session, settings, town, accounts) -> None:
+    from traffic.services.evidence import EvidenceWriter
+
+    record = town.east_records[0]
+    writer = EvidenceWriter.from_settings(settings)
+    path = writer.path_of(next(f for f in writer.files_of(session, record) if f.name == "composite.jpg"))
+    data = bytearray(path.read_bytes())
+    data[-100] ^= 0xFF
+    path.chmod(0o644)
+    path.write_bytes(bytes(data))
+    sign_in(client, "east_reviewer")
+    verification = client.get(f"/records/{record.record_no}").text.split('id="verification"', 1)[1].split("</dd>")[0]
+    assert "校验未通过" in verification and "composite.jpg" in verification
+
+
+def test_admins_and_viewers_get_no_decision_buttons(client, town, accounts) -> None:
+    sign_in(client, "admin")
+    page = client.get(f"/records/{town.east_records[0].record_no}").text
+    assert "data-action=" not in page
+
+
+def test_record_page_offers_the_steps_of_its_status_to_the_roles_that_may_take_them(
+        client, session, town, accounts) -> None:
+    assigned, actioned = town.east_records[0], town.east_records[1]
+    assigned.status, assigned.unit_id, assigned.due_date = "assigned", town.unit.id, dt.date(2030, 1, 1)
+    actioned.status = "actioned"
+    session.flush()
+    offered = lambda no: set(re.findall(r'data-action="([a-z]+)"', client.get(f"/records/{no}").text))  # noqa: E731
+    sign_in(client, "east_reviewer")
+    assert offered(assigned.record_no) == {"act"}
+    assert offered(actioned.record_no) == {"close"}
+    assert 'id="act-dialog"' in client.get(f"/records/{assigned.record_no}").text
+    sign_in(client, "chief")
+    assert offered(assigned.record_no) == {"act", "reassign"}

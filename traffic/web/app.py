@@ -1,0 +1,74 @@
+"""Mount the pages into the API's app: routes, static files, security headers and HTML error pages."""
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from traffic.errors import TrafficError
+from traffic.web import admin, config_pages, pages, supervision
+from traffic.web.rendering import render
+from traffic.web.session import SignInRequired
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+# No inline script or style anywhere; images come from our own evidence routes.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                           "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
+                           "object-src 'none'")
+NOT_PAGES = ("/api/", "/docs", "/redoc", "/openapi.json", "/healthz")
+
+
+def is_page_path(path: str) -> bool:
+    return not path.startswith(NOT_PAGES)
+
+
+class PageSecurityHeaders:
+    """Security headers on every page and static file (the API's /docs keeps its own, CDN-based, assets)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not is_page_path(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [(b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+                            (b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"),
+                            (b"x-frame-options", b"DENY")]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def install_web(app: FastAPI) -> None:
+    for router in (pages.router, supervision.router, admin.router, config_pages.router):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(PageSecurityHeaders)
+
+    api_handler = app.exception_handlers[TrafficError]  # the API's one error shape stays the API's to define
+
+    @app.exception_handler(TrafficError)
+    async def _domain(request: Request, exc: TrafficError) -> Response:
+        if not is_page_path(request.url.path) or _wants_json(request):
+            return await api_handler(request, exc)
+        if isinstance(exc, SignInRequired):
+            if request.method != "GET":
+                return await api_handler(request, exc)
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+        return render(request, "error.html", {"status": exc.status_code, "kind": exc.kind, "detail": exc.detail},
+                      status_code=exc.status_code)
+
+
+def _wants_json(request: Request) -> bool:
+    return "application/json" in request.headers.get("accept", "") or request.url.path.startswith("/review/items")

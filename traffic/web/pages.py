@@ -1,0 +1,174 @@
+"""The pages: sign-in, the landing redirect, the language switch, the review queue and the record page."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+
+from models.enums import ActionTaken, DismissReason, RecordStatus, Role, VehicleType
+from traffic.api.deps import DbSession
+from traffic.api.records import evidence_writer
+from traffic.errors import InvalidInput, Unauthorized
+from traffic.services import review_queue
+from traffic.services.review_queue import QueueFilters
+from traffic.services.utc import utc_now
+from traffic.web import session as web_session
+from traffic.web.i18n import LANGUAGE_COOKIE, LANGUAGES, Translator, language_of
+from traffic.web.rendering import render
+from traffic.web.session import PageActor, check_csrf
+from traffic.web.views import allowed_actions, evidence_items, local_text, record_json
+
+router = APIRouter(include_in_schema=False)
+FILTER_NAMES = ("district", "segment", "time_slot", "vehicle_type", "status", "overdue", "from", "to")
+
+
+def _tz(request: Request) -> ZoneInfo:
+    return ZoneInfo(request.app.state.settings.timezone)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths, so a crafted link cannot send a user elsewhere after sign-in."""
+    return target if target and target.startswith("/") and not target.startswith("//") else "/"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str | None = None) -> HTMLResponse:
+    return render(request, "login.html", {"next": _safe_next(next), "failed": False})
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(request: Request, session: DbSession, username: Annotated[str, Form()], password: Annotated[str, Form()],
+          csrf_token: Annotated[str, Form()], next: Annotated[str, Form()] = "/") -> HTMLResponse:
+    check_csrf(request, csrf_token)
+    client = request.client.host if request.client else None
+    try:
+        actor = web_session.authenticate(session, username, password, client)
+    except Unauthorized:
+        return render(request, "login.html", {"next": _safe_next(next), "failed": True, "username": username},
+                      status_code=401)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    web_session.start_session(request, response, actor)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, csrf_token: Annotated[str, Form()]) -> RedirectResponse:
+    check_csrf(request, csrf_token)
+    response = RedirectResponse("/login", status_code=303)
+    web_session.end_session(response)
+    return response
+
+
+@router.post("/language")
+def switch_language(request: Request, language: Annotated[str, Form()], csrf_token: Annotated[str, Form()],
+                    next: Annotated[str, Form()] = "/") -> RedirectResponse:
+    check_csrf(request, csrf_token)
+    if language not in LANGUAGES:
+        raise InvalidInput(f"language must be one of {', '.join(LANGUAGES)}")
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 86400, samesite="lax", httponly=True, path="/")
+    return response
+
+
+HOME_OF_ROLE = {Role.REVIEWER: "/review", Role.SUPERVISOR: "/supervision", Role.ADMIN: "/admin/cameras",
+                Role.VIEWER: "/review"}
+
+
+@router.get("/")
+def home(actor: PageActor) -> RedirectResponse:
+    """Each role starts on its own page: reviewers (and viewers, read-only) at the queue."""
+    return RedirectResponse(HOME_OF_ROLE[actor.role], status_code=303)
+
+
+def _filters(request: Request, district: str | None, segment: str | None, time_slot: str | None,
+             vehicle_type: str | None, status: str | None, overdue: bool, since: str | None,
+             until: str | None) -> QueueFilters:
+    if vehicle_type and vehicle_type not in {v.value for v in VehicleType}:
+        raise InvalidInput(f"vehicle type {vehicle_type!r} does not exist")
+    if status and status not in set(RecordStatus):
+        raise InvalidInput(f"status {status!r} does not exist")
+    tz = _tz(request)
+
+    def day_start(text: str | None, plus_days: int = 0) -> dt.datetime | None:
+        if not text:
+            return None
+        try:
+            day = dt.date.fromisoformat(text)
+        except ValueError as exc:
+            raise InvalidInput(f"{text!r} is not a date (YYYY-MM-DD)") from exc
+        return dt.datetime.combine(day + dt.timedelta(days=plus_days), dt.time(), tz)
+
+    return QueueFilters(district=district or None, segment=segment or None, time_slot=time_slot or None,
+                        vehicle_type=vehicle_type or None, status=status or RecordStatus.PENDING_REVIEW,
+                        overdue=overdue, since=day_start(since), until=day_start(until, plus_days=1))
+
+
+def _queue_items(request: Request, session, actor, filters: QueueFilters, after=None) -> list[dict]:
+    tz, now = _tz(request), utc_now()
+    today = now.astimezone(tz).date()
+    t = Translator(language_of(request))
+    views = review_queue.queue(session, actor, filters, now=now, today=today, after=after)
+    return [record_json(v, t, tz, now=now, today=today, role=actor.role) for v in views]
+
+
+@router.get("/review", response_class=HTMLResponse)
+def review_page(request: Request, session: DbSession, actor: PageActor, district: str | None = None,
+                segment: str | None = None, time_slot: str | None = None, vehicle_type: str | None = None,
+                status: str | None = None, overdue: bool = False, since: str | None = Query(None, alias="from"),
+                until: str | None = Query(None, alias="to")) -> HTMLResponse:
+    filters = _filters(request, district, segment, time_slot, vehicle_type, status, overdue, since, until)
+    items = _queue_items(request, session, actor, filters)
+    query = {k: v for k, v in request.query_params.items() if k in FILTER_NAMES and v}
+    return render(request, "review.html", {
+        "actor": actor, "items": items, "filters": filters, "query": query, "page_size": review_queue.QUEUE_PAGE,
+        "more_url": "/review/items?" + urlencode(query),
+        "choices": review_queue.filter_choices(session, actor),
+        "statuses": list(RecordStatus), "vehicle_types": [v.value for v in VehicleType],
+        "reasons": list(DismissReason), "period": {"from": since or "", "to": until or ""},
+        "actions_taken": list(ActionTaken),
+        "script_data": {"items": items, "role": actor.role, "page_size": review_queue.QUEUE_PAGE},
+    })
+
+
+@router.get("/review/items")
+def review_items(request: Request, session: DbSession, actor: PageActor, after_id: int | None = None,
+                 after_utc: dt.datetime | None = None, district: str | None = None, segment: str | None = None,
+                 time_slot: str | None = None, vehicle_type: str | None = None, status: str | None = None,
+                 overdue: bool = False, since: str | None = Query(None, alias="from"),
+                 until: str | None = Query(None, alias="to")) -> JSONResponse:
+    """The next records of the queue after the last one the page holds (the page fetches them ahead)."""
+    filters = _filters(request, district, segment, time_slot, vehicle_type, status, overdue, since, until)
+    after = (after_utc, after_id) if after_id is not None and after_utc is not None else None
+    return JSONResponse({"items": _queue_items(request, session, actor, filters, after)})
+
+
+@router.get("/review/items/{record_id}")
+def review_item(request: Request, session: DbSession, actor: PageActor, record_id: int) -> JSONResponse:
+    """One record as the queue holds it: the page refreshes a record with it after a stale-version refusal."""
+    tz, now = _tz(request), utc_now()
+    view = review_queue.record_view(session, actor, record_id)
+    return JSONResponse(record_json(view, Translator(language_of(request)), tz, now=now,
+                                    today=now.astimezone(tz).date(), role=actor.role))
+
+
+@router.get("/records/{record_no}", response_class=HTMLResponse)
+def record_page(request: Request, session: DbSession, actor: PageActor, record_no: str) -> HTMLResponse:
+    tz, now = _tz(request), utc_now()
+    t = Translator(language_of(request))
+    view = review_queue.record_view(session, actor, record_no)
+    writer = evidence_writer(request)
+    return render(request, "record.html", {
+        "actor": actor, "view": view,
+        "item": record_json(view, t, tz, now=now, today=now.astimezone(tz).date(), role=actor.role),
+        "evidence": evidence_items(view, t), "verify": writer.verify(session, view.record),
+        "audit": [(local_text(e.at, tz), e) for e in review_queue.audit_of(session, view.record.id)],
+        "actions": allowed_actions(view.record.status, actor.role),
+        "reasons": list(DismissReason), "vehicle_types": [v.value for v in VehicleType],
+        "actions_taken": list(ActionTaken), "choices": review_queue.filter_choices(session, actor),
+        "script_data": {"record": record_json(view, t, tz, now=now, today=now.astimezone(tz).date(),
+                                              role=actor.role)},
+    })
