@@ -1,6 +1,6 @@
 """review queue index: oldest first within a status
 
-Revision ID: 0009
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-02 06:15:00
 
