@@ -36,6 +36,8 @@ router = APIRouter(prefix="/stats", tags=["statistics"])
 MAX_PERIOD_DAYS = 3 * 366
 # Figures leave out the rate fields unless asked for them; a filter code may name nothing (404).
 FIGURE = {"response_model_exclude_unset": True, "responses": FILTER_ERRORS}
+CAMPAIGN_EFFECT_REFUSED = {409: {"description": "Conflict: the city has no campaign start, the period does not "
+                                                "contain it, or it has too few days with processed frames on a side"}}
 
 
 def stats_filters(
@@ -121,7 +123,8 @@ def ranking(session: DbSession, actor: CurrentActor, period: LocalPeriod, filter
 
 
 @router.get("/campaign-effect", summary="Interrupted time series: level and slope change at the campaign start",
-            response_model=CampaignEffectOut, **FIGURE)
+            response_model=CampaignEffectOut, response_model_exclude_unset=True,
+            responses=FILTER_ERRORS | CAMPAIGN_EFFECT_REFUSED)
 def campaign_effect(session: DbSession, actor: CurrentActor, period: LocalPeriod, filters: Filters) -> dict:
     return campaign.campaign_effect(session, period, resolve(session, filters, actor))
 

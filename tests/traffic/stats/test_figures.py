@@ -138,6 +138,24 @@ def test_period_must_be_in_order(client, act_as, fixed) -> None:
     assert response.json()["error"] == "InvalidInput"
 
 
+@pytest.mark.parametrize(("end", "status"), [("2026-06-06", 200), ("2026-06-07", 422)])
+def test_a_period_is_at_most_1098_days(client, act_as, fixed, end, status) -> None:
+    response = client.get(f"{BASE}/summary", params={"from": "2023-06-05", "to": end})
+    assert response.status_code == status, response.text
+
+
+def test_the_document_states_what_each_figure_answers(client) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    answers = {path.rsplit("/", 1)[1]: operation["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+               for path, operation in paths.items() if path.startswith(BASE) and not path.endswith("/export")}
+    assert answers == {name: {"$ref": f"#/components/schemas/{model}"} for name, model in (
+        ("summary", "SummaryOut"), ("timeseries", "TimeseriesOut"), ("breakdown", "BreakdownOut"),
+        ("heatmap", "HeatmapOut"), ("rectification", "RectificationOut"), ("ranking", "RankingOut"),
+        ("campaign-effect", "CampaignEffectOut"))}
+    by = next(p for p in paths[f"{BASE}/breakdown"]["get"]["parameters"] if p["name"] == "by")["schema"]
+    assert "segment,time_slot" in by["enum"] and "segment,segment" not in by["enum"] and len(by["enum"]) == 81
+
+
 def test_statistics_need_a_signed_in_caller(anonymous_client, fixed) -> None:
     assert anonymous_client.get(f"{BASE}/summary", params=WEEK).status_code == 401
 
