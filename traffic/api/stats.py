@@ -31,8 +31,8 @@ from traffic.services.stats.facts import StatsFilters, resolve
 from traffic.services.stats.local_time import Period
 
 router = APIRouter(prefix="/stats", tags=["statistics"])
-# `to` is checked against `from` (not earlier, at most this many days on): rules that compare the two, which the
-# schema cannot state (docs/contract.md).
+# `to` is checked against `from` (not earlier, at most this many days in all): rules that compare the two, which
+# the schema cannot state (docs/contract.md).
 MAX_PERIOD_DAYS = 3 * 366
 # Figures leave out the rate fields unless asked for them; a filter code may name nothing (404).
 FIGURE = {"response_model_exclude_unset": True, "responses": FILTER_ERRORS}
@@ -57,8 +57,8 @@ def local_period(
     session: DbSession,
     settings: AppSettings,
     start: IsoDate = Query(..., alias="from", description="first local day (city timezone), inclusive"),
-    end: IsoDate = Query(..., alias="to", description=f"last local day, inclusive; not before from, and at most "
-                                                      f"{MAX_PERIOD_DAYS} days after it"),
+    end: IsoDate = Query(..., alias="to", description=f"last local day, inclusive; not before from, and the period "
+                                                      f"at most {MAX_PERIOD_DAYS} days in all"),
 ) -> Period:
     if end < start:
         raise InvalidInput("to must not be earlier than from")
