@@ -9,6 +9,12 @@ import schemathesis
 from schemathesis.engine import Status, events
 from schemathesis.engine import from_schema as engine_for
 
+from traffic.api.app import API_PREFIX
+from traffic.api.stats import MAX_PERIOD_DAYS, router as stats_router
+from traffic.services.stats.figures import MAX_BUCKETS
+
+STATS_PREFIX = API_PREFIX + stats_router.prefix
+
 
 @dataclass(frozen=True)
 class FuzzProfile:
@@ -55,10 +61,24 @@ def breaks_a_cross_field_rule(case) -> bool:
     query = case.query or {}
     if query.get("cursor") is not None:
         return True  # a cursor is opaque: only one the listing issued is valid
+    if case.path.startswith(STATS_PREFIX):
+        return _breaks_a_stats_period(query)
     if isinstance(query.get("from"), str) and isinstance(query.get("to"), str):
         return not _earlier(query["from"], query["to"])  # from must be earlier than to, as instants
     effective_from, effective_to = body.get("effective_from"), body.get("effective_to")
     return isinstance(effective_from, str) and isinstance(effective_to, str) and effective_to < effective_from
+
+
+def _breaks_a_stats_period(query: dict) -> bool:
+    """Statistics take local days, both inclusive: to not before from, at most MAX_PERIOD_DAYS days, and an
+    hourly series at most MAX_BUCKETS hours."""
+    try:
+        start, end = dt.date.fromisoformat(query["from"]), dt.date.fromisoformat(query["to"])
+    except (KeyError, TypeError, ValueError):  # missing or not a date: the schema judges it, not this rule
+        return False
+    days = (end - start).days + 1
+    hourly = query.get("interval") == "hour" and days * 24 > MAX_BUCKETS
+    return end < start or days > MAX_PERIOD_DAYS or hourly
 
 
 def _earlier(first: str, second: str) -> bool:

@@ -108,5 +108,6 @@ def test_campaign_effect_uses_rates_and_skips_days_without_coverage(client, act_
 def test_campaign_effect_needs_days_on_both_sides(client, act_as, session) -> None:
     make_city(session, "A")
     response = client.get(f"{BASE}/campaign-effect", params={"from": "2023-06-02", "to": "2023-06-30"})
-    assert response.status_code == 422
+    assert response.status_code == 409  # the request is well formed; the city's data cannot answer it
+    assert response.json()["error"] == "Conflict"
     assert "campaign start 2023-06-01" in response.json()["detail"]

@@ -44,8 +44,8 @@ def test_summary_is_scoped_to_the_callers_districts(client, act_as, fixed) -> No
     body = get(client, "summary")
     assert (body["sightings"], body["records"]) == (4, 2)
     response = client.get(f"{BASE}/summary", params={**WEEK, "district": "DB"})
-    assert response.status_code == 422
-    assert response.json() == {"error": "InvalidInput", "detail": "district 'DB' does not exist"}
+    assert response.status_code == 404  # outside the caller's districts reads exactly like a code naming nothing
+    assert response.json() == {"error": "NotFound", "detail": "district 'DB' does not exist"}
 
 
 def test_rate_is_per_100_camera_hours_of_processed_frames(client, act_as, fixed) -> None:
@@ -106,10 +106,11 @@ def test_breakdown_by_weekday_and_hour_uses_the_local_clock(client, act_as, fixe
     assert hours == {8: 1, 23: 2, 1: 1, 7: 1, 9: 1}
 
 
-def test_unknown_dimension_is_refused(client, act_as, fixed) -> None:
-    response = client.get(f"{BASE}/breakdown", params={**WEEK, "by": "colour"})
+@pytest.mark.parametrize("by", ["colour", "segment,segment", "segment,camera,status", "segment,"])
+def test_breakdown_takes_one_or_two_different_known_dimensions(client, act_as, fixed, by) -> None:
+    response = client.get(f"{BASE}/breakdown", params={**WEEK, "by": by})
     assert response.status_code == 422
-    assert response.json()["error"] == "InvalidInput"
+    assert response.json()["error"] == "ValidationError"  # the schema lists every allowed value
 
 
 def test_heatmap_puts_each_sighting_in_its_hour_of_the_week(client, act_as, fixed) -> None:
@@ -137,8 +138,26 @@ def test_period_must_be_in_order(client, act_as, fixed) -> None:
     assert response.json()["error"] == "InvalidInput"
 
 
-def test_statistics_need_a_signed_in_caller(client, fixed) -> None:
-    assert client.get(f"{BASE}/summary", params=WEEK).status_code == 401
+@pytest.mark.parametrize(("end", "status"), [("2026-06-06", 200), ("2026-06-07", 422)])
+def test_a_period_is_at_most_1098_days(client, act_as, fixed, end, status) -> None:
+    response = client.get(f"{BASE}/summary", params={"from": "2023-06-05", "to": end})
+    assert response.status_code == status, response.text
+
+
+def test_the_document_states_what_each_figure_answers(client) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    answers = {path.rsplit("/", 1)[1]: operation["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+               for path, operation in paths.items() if path.startswith(BASE) and not path.endswith("/export")}
+    assert answers == {name: {"$ref": f"#/components/schemas/{model}"} for name, model in (
+        ("summary", "SummaryOut"), ("timeseries", "TimeseriesOut"), ("breakdown", "BreakdownOut"),
+        ("heatmap", "HeatmapOut"), ("rectification", "RectificationOut"), ("ranking", "RankingOut"),
+        ("campaign-effect", "CampaignEffectOut"))}
+    by = next(p for p in paths[f"{BASE}/breakdown"]["get"]["parameters"] if p["name"] == "by")["schema"]
+    assert "segment,time_slot" in by["enum"] and "segment,segment" not in by["enum"] and len(by["enum"]) == 81
+
+
+def test_statistics_need_a_signed_in_caller(anonymous_client, fixed) -> None:
+    assert anonymous_client.get(f"{BASE}/summary", params=WEEK).status_code == 401
 
 
 def test_rates_follow_the_buckets_and_keys_they_belong_to(client, act_as, fixed) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import CitySetting, RestrictionRule
-from traffic.errors import InvalidInput
+from traffic.errors import Conflict, InvalidInput
 from traffic.services.stats.facts import Scope, count, tally
 from traffic.services.stats.figures import per_100_camera_hours, ratio
 from traffic.services.stats.labels import Labels
@@ -120,11 +120,13 @@ def ranking(session: Session, period: Period, scope: Scope, now: dt.datetime, *,
 def campaign_effect(session: Session, period: Period, scope: Scope) -> dict:
     """Segmented regression of daily sightings per 100 camera-hours on time, a step and a slope change at the
     campaign start, with Newey–West standard errors (daily counts are autocorrelated) and 95 % intervals."""
+    # Each refusal below is about the city's data (its campaign start, the days it processed), not the request's
+    # shape: a Conflict (409), so that a request the schema allows is never called invalid.
     start = campaign_start(session)
     if start is None:
-        raise InvalidInput("the city has no campaign start and no rules to take it from")
+        raise Conflict("the city has no campaign start and no rules to take it from")
     if not period.start < start <= period.end:
-        raise InvalidInput(f"the period must contain the campaign start {start.isoformat()} with days on both sides")
+        raise Conflict(f"the period must contain the campaign start {start.isoformat()} with days on both sides")
     sightings = count(session, "sightings", period, scope, ("day",))
     minutes = count(session, "exposure", period, scope, ("day",))
     days, rates = [], []
@@ -135,7 +137,7 @@ def campaign_effect(session: Session, period: Period, scope: Scope) -> dict:
     before = sum(1 for day in days if day < start)
     after = len(days) - before
     if before < MIN_DAYS_EACH_SIDE or after < MIN_DAYS_EACH_SIDE:
-        raise InvalidInput(f"need at least {MIN_DAYS_EACH_SIDE} days with processed frames on each side of the "
+        raise Conflict(f"need at least {MIN_DAYS_EACH_SIDE} days with processed frames on each side of the "
                            f"campaign start; have {before} before and {after} after")
     estimate = interrupted_time_series(days, rates, start)
     return {"campaign_start": start.isoformat(), "measure": "sightings_per_100_camera_hours", "days_before": before,

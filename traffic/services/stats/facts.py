@@ -14,14 +14,14 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from models import Camera, District, EnforcementRecord, IngestFrame, RecordStatus, RoadSegment, Sighting, TimeSlot
-from traffic.errors import InvalidInput
+from traffic.errors import InvalidInput, NotFound
+from traffic.schemas.stats import DIMENSIONS
 from traffic.services.actors import Actor
 from models.enums import FrameStatus
 from traffic.services.stats.local_time import Period, day_number, epoch_seconds, local_seconds
 
 KINDS = ("sightings", "records", "exposure")
-# Dimensions a breakdown may use; status and unit exist only for records, the place and slot ones for all three.
-DIMENSIONS = ("district", "segment", "time_slot", "vehicle_type", "camera", "status", "unit", "hour_of_day", "weekday")
+# Status and unit exist only for records; the place and slot dimensions for all three kinds.
 RECORD_ONLY = frozenset({"status", "unit"})
 NOT_FOR_EXPOSURE = frozenset({"status", "unit", "vehicle_type"})
 OUTCOMES = ("reviewed_in_time", "review_due", "closed", "confirmed", "open", "overdue")
@@ -66,7 +66,7 @@ def resolve(session: Session, filters: StatsFilters, actor: Actor) -> Scope:
             return None
         row = session.execute(select(model.id, district_of).where(model.code == code)).first()
         if row is None or not actor.sees_district(row[1]):
-            raise InvalidInput(f"{name.replace('_', ' ')} {code!r} does not exist")
+            raise NotFound(f"{name.replace('_', ' ')} {code!r} does not exist")
         return row[0]
 
     district_id = place_id("district", District, District.id)
@@ -78,13 +78,13 @@ def resolve(session: Session, filters: StatsFilters, actor: Actor) -> Scope:
             .where(Camera.code == filters.camera)
         ).first()
         if row is None or not actor.sees_district(row[1]):
-            raise InvalidInput(f"camera {filters.camera!r} does not exist")
+            raise NotFound(f"camera {filters.camera!r} does not exist")
         camera_id = row[0]
     slot_id = None
     if filters.time_slot is not None:
         slot_id = session.scalar(select(TimeSlot.id).where(TimeSlot.code == filters.time_slot))
         if slot_id is None:
-            raise InvalidInput(f"time slot {filters.time_slot!r} does not exist")
+            raise NotFound(f"time slot {filters.time_slot!r} does not exist")
     return Scope(district_id, segment_id, camera_id, slot_id, filters.vehicle_type, filters.status,
                  actor.district_ids)
 
