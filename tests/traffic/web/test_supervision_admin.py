@@ -62,6 +62,9 @@ def test_every_configuration_kind_has_a_page_with_its_fields(client, town) -> No
     rules = client.get("/admin/config/rules").text
     assert f'name="time_slots" value="{town.east.time_slot.code}"' in rules  # references offer existing codes
     assert 'value="e_tricycle"> 电动三轮车' in rules
+    units = client.get("/admin/config/units").text
+    assert "责任单位" in units and town.unit.code in units and town.unit.name in units  # the units kind, listed
+    assert f'value="{town.east.district.code}"' in units  # a unit's district is picked from existing ones
     assert client.get("/admin/config/nothing").status_code == 404
 
 
