@@ -8,7 +8,6 @@ from pydantic import SecretStr
 
 from tests.traffic.web.signin import form_token, sign_in
 from traffic.api.app import create_app
-from traffic.settings import Settings
 from traffic.web.app import CONTENT_SECURITY_POLICY
 
 
