@@ -98,6 +98,8 @@ def test_a_stale_version_is_shown_plainly_and_refreshed(page, chromium, live) ->
     page.keyboard.press("y")  # this page still holds the old version
     expect(page.locator("#status-line")).to_contain_text("已被他人处理")
     expect(page.locator("#queue-empty")).to_be_visible()  # refreshed: it is no longer pending review
+    # Only the rival's decision was stored, under the rival's name; the stale one changed nothing.
+    assert _steps(_audit(page, record.id)) == [("transition", "pending_review", "confirmed", "chief")]
 
 
 def test_a_reviewer_cannot_fetch_another_districts_images(page, live) -> None:
