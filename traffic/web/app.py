@@ -30,7 +30,12 @@ def is_page_path(path: str) -> bool:
 
 
 class PageSecurityHeaders:
-    """Security headers on every page and static file (the API's /docs keeps its own, CDN-based, assets)."""
+    """The pages' security headers on every HTML document outside the API.
+
+    They replace the API's headers of the same names (the API's CSP would forbid the pages' own scripts, styles and
+    images). Everything else, JSON for scripts, static files and images included, keeps the API's stricter ones: a
+    policy only governs documents.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -41,13 +46,16 @@ class PageSecurityHeaders:
             return
 
         async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                # Replace, not add to, the API's headers of the same names (its CSP would forbid the pages' assets).
+            if message["type"] == "http.response.start" and _is_html(message):
                 headers = [(n, v) for n, v in message.get("headers", []) if n.lower() not in PAGE_HEADER_NAMES]
                 message = {**message, "headers": headers + list(PAGE_HEADERS)}
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+def _is_html(message: Message) -> bool:
+    return any(n.lower() == b"content-type" and v.startswith(b"text/html") for n, v in message.get("headers", []))
 
 
 def install_web(app: FastAPI) -> None:
