@@ -123,7 +123,22 @@ def test_record_page_offers_the_steps_of_its_status_to_the_roles_that_may_take_t
     offered = lambda no: set(re.findall(r'data-action="([a-z]+)"', client.get(f"/records/{no}").text))  # noqa: E731
     sign_in(client, "east_reviewer")
     assert offered(assigned.record_no) == {"act"}
+    assert offered(town.east_records[2].record_no) == {"confirm", "dismiss", "assign"}  # assign: confirm, then assign
     assert offered(actioned.record_no) == {"close"}
     assert 'id="act-dialog"' in client.get(f"/records/{assigned.record_no}").text
     sign_in(client, "chief")
     assert offered(assigned.record_no) == {"act", "reassign"}
+
+
+def test_times_are_shown_in_the_citys_timezone_from_the_city_file(client, session, town) -> None:
+    first = town.east_records[0]  # captured 07:10 in Shanghai
+    sign_in(client, "east_reviewer")
+    assert _queue(client.get("/review").text)[0]["captured_at"] == "2023-06-05 07:10:00"
+    session.add(models.CitySetting(key="timezone", value="America/Los_Angeles"))  # the city file names its zone
+    session.flush()
+    item = _queue(client.get("/review").text)[0]
+    assert item["record_no"] == first.record_no and item["captured_at"] == "2023-06-04 16:10:00"
+    # A day of the period filter is a day in the city too: the capture falls on 4 June there, not 5 June.
+    june_4 = _queue(client.get("/review?from=2023-06-04&to=2023-06-04").text)
+    assert [i["record_no"] for i in june_4] == [r.record_no for r in town.east_records]
+    assert _queue(client.get("/review?from=2023-06-05&to=2023-06-05").text) == []
