@@ -27,17 +27,16 @@ sys.path.insert(0, str(REPO))
 from fastapi.testclient import TestClient  # noqa: E402
 
 from models.enums import Role  # noqa: E402
+from tests.support.auth import TEST_PASSWORD, TEST_PASSWORD_COST, make_user  # noqa: E402
 from tests.support.browser import CHROMIUM, lifecycle_routes_exist, serve  # noqa: E402
 from tests.support.databases import fresh_database  # noqa: E402
 from tests.support.factories import make_city  # noqa: E402
 from traffic import migrate  # noqa: E402
 from traffic.api.app import create_app  # noqa: E402
 from traffic.db import make_engine, make_session_factory, transaction  # noqa: E402
-from traffic.services.actors import Actor  # noqa: E402
 from traffic.settings import Settings  # noqa: E402
-from traffic.web import session as web_session  # noqa: E402
 
-PASSWORD = "bench-password"
+PASSWORD = TEST_PASSWORD
 SEED_SQL = """
 INSERT INTO sightings (camera_id, segment_id, district_id, time_slot_id, track_key, status, source, first_seen,
                        last_seen, vehicle_type, votes, confidence, plate_state, moved, model_version, created_at)
@@ -58,7 +57,8 @@ ANALYZE;
 """
 
 
-def seed(engine, settings: Settings, records: int) -> list[Actor]:
+def seed(engine, settings: Settings, records: int) -> None:
+    """The records, and two real users who sign in on the form: a reviewer of the first district and a chief."""
     with transaction(make_session_factory(engine)) as session:
         cities = [make_city(session, suffix) for suffix in ("A", "B", "C")]
         session.execute(text("CREATE TABLE bench_cities (camera_id int, segment_id int, district_id int, "
@@ -67,26 +67,14 @@ def seed(engine, settings: Settings, records: int) -> list[Actor]:
             session.execute(text("INSERT INTO bench_cities VALUES (:a, :b, :c, :d, :e)"),
                             {"a": c.camera.id, "b": c.segment.id, "c": c.district.id, "d": c.time_slot.id,
                              "e": c.rule.id})
+        make_user(session, Role.REVIEWER, [cities[0].district.code], username="reviewer_a", password=PASSWORD)
+        make_user(session, Role.SUPERVISOR, username="chief", password=PASSWORD)
     started = time.perf_counter()
     with engine.begin() as connection:
         for statement in SEED_SQL.split(";"):
             if statement.strip():
                 connection.execute(text(statement), {"n": records})
     print(f"seeded {records} records in {time.perf_counter() - started:.0f} s")
-    return [Actor(1, "reviewer_a", Role.REVIEWER, frozenset({cities[0].district.id})),
-            Actor(2, "chief", Role.SUPERVISOR, None)]
-
-
-def sign_in_seam(actors: list[Actor]) -> None:
-    by_name = {a.username: a for a in actors}
-
-    def authenticate(_session, username, password, _client):
-        if password != PASSWORD or username not in by_name:
-            raise web_session.Unauthorized("wrong user name or password")
-        return by_name[username]
-
-    web_session.authenticate = authenticate
-    web_session.refresh_actor = lambda _session, actor: by_name[actor.username]
 
 
 def timed(samples: int, call) -> tuple[float, float]:
@@ -159,9 +147,8 @@ def main() -> None:
     with fresh_database(args.backend, workdir) as url:
         engine = make_engine(url)
         migrate.upgrade(engine)
-        settings = Settings(env="test", database_url=url, data_dir=workdir / "data")
-        actors = seed(engine, settings, args.records)
-        sign_in_seam(actors)
+        settings = Settings(env="test", database_url=url, data_dir=workdir / "data", **TEST_PASSWORD_COST)
+        seed(engine, settings, args.records)
         app = create_app(settings, engine=engine)
         with TestClient(app) as client:
             sign_in(client, "reviewer_a")

@@ -13,6 +13,7 @@ from traffic.schemas.lifecycle import (
     BulkTransitionOut,
     TransitionFields,
     TransitionIn,
+    UndoIn,
 )
 from traffic.schemas.records import RecordOut
 from traffic.services import audit, lifecycle
@@ -48,6 +49,13 @@ def transition_many(body: BulkTransitionIn, request: Request, session: DbSession
 def transition_one(record_ref: str, body: TransitionIn, request: Request, session: DbSession,
                    actor: DecidingActor) -> RecordOut:
     record = lifecycle.transition(session, actor, record_ref, _request(body, body.version))
+    return record_response(request, session, record)
+
+
+@router.post("/{record_ref}/undo", response_model=RecordOut,
+             summary="Take back your own last step on a record within 30 seconds (written to the audit as undo)")
+def undo_one(record_ref: str, body: UndoIn, request: Request, session: DbSession, actor: DecidingActor) -> RecordOut:
+    record = lifecycle.undo_last(session, actor, record_ref, version=body.version)
     return record_response(request, session, record)
 
 

@@ -30,6 +30,12 @@ class TransitionIn(TransitionFields):
     version: WholeNumber = Field(ge=1, description="the record's version as last read; a stale one answers 409")
 
 
+class UndoIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: WholeNumber = Field(ge=1, description="the record's version after your step; a stale one answers 409")
+
+
 class BulkItemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -90,10 +90,16 @@ def transition_many(session: Session, actor: Actor, items: list[tuple[int, int]]
     return outcomes
 
 
-def undo_last(session: Session, actor: Actor, ref: str | int, *, within_s: float = 30,
+def undo_last(session: Session, actor: Actor, ref: str | int, *, version: int | None = None, within_s: float = 30,
               now: dt.datetime | None = None) -> EnforcementRecord:
-    """Take back the actor's own last step on a record within ``within_s`` seconds, written to the trail as "undo"."""
+    """Take back the actor's own last step on a record within ``within_s`` seconds, written to the trail as "undo".
+
+    With ``version`` (the record's version as the caller last read it), a record changed since is refused as stale.
+    """
     record = find_record(session, ref, actor=actor)
+    if version is not None and version != record.version:
+        raise StaleVersion(f"record {record.record_no} is at version {record.version}, not {version}: "
+                           "reload it; there is nothing of yours to undo on what you saw")
     now = as_utc(now or utc_now())
     last = audit.last_entry_of_record(session, record.id)
     if last is None or last.action != "transition" or last.username != actor.username or last.before is None:

@@ -13,7 +13,6 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from models import (
-    AuditEntry,
     Camera,
     District,
     EnforcementRecord,
@@ -28,10 +27,11 @@ from traffic.errors import NotFound
 from traffic.services.actors import Actor
 from traffic.services.listing import ListFilters
 from traffic.services.listing import _filtered as filtered_by_codes  # the same filter semantics as the API lists
+from traffic.services.record_state import DeadlineClock, overdue_clause
+from traffic.services.scope import within_scope
 from traffic.services.utc import as_utc
 
 QUEUE_PAGE = 40
-OVERDUE_STATUSES = (RecordStatus.PENDING_REVIEW, RecordStatus.ASSIGNED)
 
 
 @dataclass(frozen=True)
@@ -62,14 +62,6 @@ class RecordView:
     unit_name: str | None
     evidence: list[EvidenceFile] = field(default_factory=list)
 
-    def is_overdue(self, now: dt.datetime, today: dt.date) -> bool:
-        record = self.record
-        if record.status == RecordStatus.PENDING_REVIEW:
-            return as_utc(record.review_deadline) < now
-        if record.status == RecordStatus.ASSIGNED and record.due_date is not None:
-            return record.due_date < today
-        return False
-
 
 def _views_query() -> Select:
     return (
@@ -84,12 +76,6 @@ def _views_query() -> Select:
     )
 
 
-def _scoped(query: Select, actor: Actor) -> Select:
-    if actor.district_ids is None:
-        return query
-    return query.where(EnforcementRecord.district_id.in_(sorted(actor.district_ids)))
-
-
 def _with_evidence(session: Session, views: list[RecordView]) -> list[RecordView]:
     by_id = {v.record.id: v for v in views}
     if by_id:
@@ -100,20 +86,19 @@ def _with_evidence(session: Session, views: list[RecordView]) -> list[RecordView
     return views
 
 
-def queue(session: Session, actor: Actor, filters: QueueFilters, *, now: dt.datetime, today: dt.date,
+def queue(session: Session, actor: Actor, filters: QueueFilters, clock: DeadlineClock, *,
           after: tuple[dt.datetime, int] | None = None, limit: int = QUEUE_PAGE) -> list[RecordView]:
-    """The oldest records in the actor's scope that match, after the (captured_at, id) of the last one shown."""
-    query = filtered_by_codes(session, _views_query(), EnforcementRecord, EnforcementRecord.captured_at, ListFilters(
-        district=filters.district, segment=filters.segment, time_slot=filters.time_slot,
-        vehicle_type=filters.vehicle_type, since=filters.since, until=filters.until))
-    query = _scoped(query, actor).where(EnforcementRecord.status == filters.status)
+    """The oldest records in the actor's scope that match, after the (captured_at, id) of the last one shown.
+
+    Overdue means what it means in the API's lists (`record_state.overdue_clause`), judged by ``clock``.
+    """
+    query = filtered_by_codes(session, actor, _views_query(), EnforcementRecord, EnforcementRecord.captured_at,
+                              ListFilters(district=filters.district, segment=filters.segment,
+                                          time_slot=filters.time_slot, vehicle_type=filters.vehicle_type,
+                                          since=filters.since, until=filters.until))
+    query = query.where(EnforcementRecord.status == filters.status)
     if filters.overdue:
-        if filters.status == RecordStatus.PENDING_REVIEW:
-            query = query.where(EnforcementRecord.review_deadline < now)
-        elif filters.status == RecordStatus.ASSIGNED:
-            query = query.where(EnforcementRecord.due_date < today)
-        else:
-            return []  # only review and assignments have deadlines
+        query = query.where(overdue_clause(clock))
     if after is not None:
         at, row_id = after
         at = as_utc(at)
@@ -128,16 +113,11 @@ def record_view(session: Session, actor: Actor, ref: str | int) -> RecordView:
     """One record by number or id, with names and evidence; NotFound when absent or outside the actor's scope."""
     text = str(ref)
     column = EnforcementRecord.id if text.isdigit() else EnforcementRecord.record_no
-    row = session.execute(_scoped(_views_query(), actor).where(column == (int(text) if text.isdigit() else text))
-                          ).first()
+    row = session.execute(_views_query().where(within_scope(EnforcementRecord.district_id, actor),
+                                               column == (int(text) if text.isdigit() else text))).first()
     if row is None:
         raise NotFound(f"record {text} does not exist")
     return _with_evidence(session, [RecordView(*row)])[0]
-
-
-def audit_of(session: Session, record_id: int) -> list[AuditEntry]:
-    """The record's audit trail, oldest first."""
-    return list(session.scalars(select(AuditEntry).where(AuditEntry.record_id == record_id).order_by(AuditEntry.id)))
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,6 @@ def new_camera_key(request: Request, session: DbSession, actor: PageActor, code:
     check_csrf(request, csrf_token)
     camera = load_camera(session, code)
     response = render(request, "camera_key.html", {"actor": actor, "camera": camera,
-                                                   "key": issue_key(session, camera.code)})
+                                                   "key": issue_key(session, camera.code, actor=actor)})
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -12,13 +12,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from traffic.errors import TrafficError
 from traffic.web import admin, config_pages, pages, supervision
 from traffic.web.rendering import render
-from traffic.web.session import SignInRequired
+from traffic.web.session import SignInRequired, session_cookie_token
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # No inline script or style anywhere; images come from our own evidence routes.
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                            "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
                            "object-src 'none'")
+PAGE_HEADERS = ((b"content-security-policy", CONTENT_SECURITY_POLICY.encode()), (b"x-content-type-options", b"nosniff"),
+                (b"referrer-policy", b"same-origin"), (b"x-frame-options", b"DENY"))
+PAGE_HEADER_NAMES = frozenset(name for name, _ in PAGE_HEADERS)
 NOT_PAGES = ("/api/", "/docs", "/redoc", "/openapi.json", "/healthz")
 
 
@@ -27,7 +30,12 @@ def is_page_path(path: str) -> bool:
 
 
 class PageSecurityHeaders:
-    """Security headers on every page and static file (the API's /docs keeps its own, CDN-based, assets)."""
+    """The pages' security headers on every HTML document outside the API.
+
+    They replace the API's headers of the same names (the API's CSP would forbid the pages' own scripts, styles and
+    images). Everything else, JSON for scripts, static files and images included, keeps the API's stricter ones: a
+    policy only governs documents.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -38,15 +46,16 @@ class PageSecurityHeaders:
             return
 
         async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                headers += [(b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
-                            (b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"),
-                            (b"x-frame-options", b"DENY")]
-                message = {**message, "headers": headers}
+            if message["type"] == "http.response.start" and _is_html(message):
+                headers = [(n, v) for n, v in message.get("headers", []) if n.lower() not in PAGE_HEADER_NAMES]
+                message = {**message, "headers": headers + list(PAGE_HEADERS)}
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+def _is_html(message: Message) -> bool:
+    return any(n.lower() == b"content-type" and v.startswith(b"text/html") for n, v in message.get("headers", []))
 
 
 def install_web(app: FastAPI) -> None:
@@ -54,6 +63,8 @@ def install_web(app: FastAPI) -> None:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(PageSecurityHeaders)
+    # The pages' scripts call the API with the session cookie; a bearer token, when sent, still comes first.
+    app.state.credential_readers = (*app.state.credential_readers, session_cookie_token)
 
     api_handler = app.exception_handlers[TrafficError]  # the API's one error shape stays the API's to define
 

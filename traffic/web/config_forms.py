@@ -35,11 +35,19 @@ class FieldSpec:
 
 
 def _unwrap_optional(annotation: Any) -> tuple[Any, bool]:
+    """The type inside ``X | None``, and whether it was optional; constraints (``Annotated``) are dropped.
+
+    Pydantic strips ``Annotated`` only at the top, so an optional constrained code (a unit's ``Code | None``
+    district) still carries it here.
+    """
+    optional = False
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
         if len(args) == 1:
-            return args[0], True
-    return annotation, False
+            annotation, optional = args[0], True
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    return annotation, optional
 
 
 def _spec(name: str, annotation: Any, required: bool) -> FieldSpec:

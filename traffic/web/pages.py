@@ -10,24 +10,25 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from models.enums import ActionTaken, DismissReason, RecordStatus, Role, VehicleType
+from traffic.api.accounts import passwords_of
+from traffic.api.auth import client_address
 from traffic.api.deps import DbSession
 from traffic.api.records import evidence_writer
-from traffic.errors import InvalidInput, Unauthorized
-from traffic.services import review_queue
+from traffic.errors import InvalidInput, TooManyAttempts
+from traffic.db import transaction
+from traffic.services import audit, review_queue
+from traffic.services.record_state import DeadlineClock
 from traffic.services.review_queue import QueueFilters
-from traffic.services.utc import utc_now
+from traffic.services.login import LoginPolicy, sign_in
+from traffic.services.tokens import revoke_token
 from traffic.web import session as web_session
 from traffic.web.i18n import LANGUAGE_COOKIE, LANGUAGES, Translator, language_of
 from traffic.web.rendering import render
 from traffic.web.session import PageActor, check_csrf
-from traffic.web.views import allowed_actions, evidence_items, local_text, record_json
+from traffic.web.views import allowed_actions, city_clock, evidence_items, local_text, record_json
 
 router = APIRouter(include_in_schema=False)
 FILTER_NAMES = ("district", "segment", "time_slot", "vehicle_type", "status", "overdue", "from", "to")
-
-
-def _tz(request: Request) -> ZoneInfo:
-    return ZoneInfo(request.app.state.settings.timezone)
 
 
 def _safe_next(target: str | None) -> str:
@@ -41,23 +42,35 @@ def login_page(request: Request, next: str | None = None) -> HTMLResponse:
 
 
 @router.post("/login", response_class=HTMLResponse)
-def login(request: Request, session: DbSession, username: Annotated[str, Form()], password: Annotated[str, Form()],
+def login(request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()],
           csrf_token: Annotated[str, Form()], next: Annotated[str, Form()] = "/") -> HTMLResponse:
+    """Sign in as POST /api/v1/auth/token does (throttled, every attempt stored); the token goes into the cookie."""
     check_csrf(request, csrf_token)
-    client = request.client.host if request.client else None
-    try:
-        actor = web_session.authenticate(session, username, password, client)
-    except Unauthorized:
-        return render(request, "login.html", {"next": _safe_next(next), "failed": True, "username": username},
-                      status_code=401)
+    # Its own transaction: a failed attempt is stored (and counts towards throttling) although the answer is an error.
+    with transaction(request.app.state.session_factory) as session:
+        outcome = sign_in(session, passwords_of(request), LoginPolicy.from_settings(request.app.state.settings),
+                          username, password, client_address(request))
+    if outcome.refusal is not None:
+        throttled = isinstance(outcome.refusal, TooManyAttempts)
+        response = render(request, "login.html", {
+            "next": _safe_next(next), "failed": not throttled, "username": username,
+            "retry_minutes": -(-outcome.refusal.retry_after // 60) if throttled else None,
+        }, status_code=outcome.refusal.status_code)
+        if throttled:
+            response.headers["Retry-After"] = str(outcome.refusal.retry_after)
+        return response
     response = RedirectResponse(_safe_next(next), status_code=303)
-    web_session.start_session(request, response, actor)
+    web_session.start_session(request, response, outcome.token)
     return response
 
 
 @router.post("/logout")
-def logout(request: Request, csrf_token: Annotated[str, Form()]) -> RedirectResponse:
+def logout(request: Request, session: DbSession, csrf_token: Annotated[str, Form()]) -> RedirectResponse:
+    """Sign out: the session's token is revoked, so a copy of the cookie signs nobody in either."""
     check_csrf(request, csrf_token)
+    token = web_session.session_token(request)
+    if token is not None:
+        revoke_token(session, token)
     response = RedirectResponse("/login", status_code=303)
     web_session.end_session(response)
     return response
@@ -84,14 +97,13 @@ def home(actor: PageActor) -> RedirectResponse:
     return RedirectResponse(HOME_OF_ROLE[actor.role], status_code=303)
 
 
-def _filters(request: Request, district: str | None, segment: str | None, time_slot: str | None,
+def _filters(tz: ZoneInfo, district: str | None, segment: str | None, time_slot: str | None,
              vehicle_type: str | None, status: str | None, overdue: bool, since: str | None,
              until: str | None) -> QueueFilters:
     if vehicle_type and vehicle_type not in {v.value for v in VehicleType}:
         raise InvalidInput(f"vehicle type {vehicle_type!r} does not exist")
     if status and status not in set(RecordStatus):
         raise InvalidInput(f"status {status!r} does not exist")
-    tz = _tz(request)
 
     def day_start(text: str | None, plus_days: int = 0) -> dt.datetime | None:
         if not text:
@@ -107,12 +119,11 @@ def _filters(request: Request, district: str | None, segment: str | None, time_s
                         overdue=overdue, since=day_start(since), until=day_start(until, plus_days=1))
 
 
-def _queue_items(request: Request, session, actor, filters: QueueFilters, after=None) -> list[dict]:
-    tz, now = _tz(request), utc_now()
-    today = now.astimezone(tz).date()
+def _queue_items(request: Request, clock: DeadlineClock, session, actor, filters: QueueFilters,
+                 after=None) -> list[dict]:
     t = Translator(language_of(request))
-    views = review_queue.queue(session, actor, filters, now=now, today=today, after=after)
-    return [record_json(v, t, tz, now=now, today=today, role=actor.role) for v in views]
+    views = review_queue.queue(session, actor, filters, clock, after=after)
+    return [record_json(v, t, clock, actor.role) for v in views]
 
 
 @router.get("/review", response_class=HTMLResponse)
@@ -120,8 +131,9 @@ def review_page(request: Request, session: DbSession, actor: PageActor, district
                 segment: str | None = None, time_slot: str | None = None, vehicle_type: str | None = None,
                 status: str | None = None, overdue: bool = False, since: str | None = Query(None, alias="from"),
                 until: str | None = Query(None, alias="to")) -> HTMLResponse:
-    filters = _filters(request, district, segment, time_slot, vehicle_type, status, overdue, since, until)
-    items = _queue_items(request, session, actor, filters)
+    clock = city_clock(request, session)
+    filters = _filters(clock.tz, district, segment, time_slot, vehicle_type, status, overdue, since, until)
+    items = _queue_items(request, clock, session, actor, filters)
     query = {k: v for k, v in request.query_params.items() if k in FILTER_NAMES and v}
     return render(request, "review.html", {
         "actor": actor, "items": items, "filters": filters, "query": query, "page_size": review_queue.QUEUE_PAGE,
@@ -141,34 +153,32 @@ def review_items(request: Request, session: DbSession, actor: PageActor, after_i
                  overdue: bool = False, since: str | None = Query(None, alias="from"),
                  until: str | None = Query(None, alias="to")) -> JSONResponse:
     """The next records of the queue after the last one the page holds (the page fetches them ahead)."""
-    filters = _filters(request, district, segment, time_slot, vehicle_type, status, overdue, since, until)
+    clock = city_clock(request, session)
+    filters = _filters(clock.tz, district, segment, time_slot, vehicle_type, status, overdue, since, until)
     after = (after_utc, after_id) if after_id is not None and after_utc is not None else None
-    return JSONResponse({"items": _queue_items(request, session, actor, filters, after)})
+    return JSONResponse({"items": _queue_items(request, clock, session, actor, filters, after)})
 
 
 @router.get("/review/items/{record_id}")
 def review_item(request: Request, session: DbSession, actor: PageActor, record_id: int) -> JSONResponse:
     """One record as the queue holds it: the page refreshes a record with it after a stale-version refusal."""
-    tz, now = _tz(request), utc_now()
     view = review_queue.record_view(session, actor, record_id)
-    return JSONResponse(record_json(view, Translator(language_of(request)), tz, now=now,
-                                    today=now.astimezone(tz).date(), role=actor.role))
+    return JSONResponse(record_json(view, Translator(language_of(request)), city_clock(request, session), actor.role))
 
 
 @router.get("/records/{record_no}", response_class=HTMLResponse)
 def record_page(request: Request, session: DbSession, actor: PageActor, record_no: str) -> HTMLResponse:
-    tz, now = _tz(request), utc_now()
+    clock = city_clock(request, session)
     t = Translator(language_of(request))
     view = review_queue.record_view(session, actor, record_no)
     writer = evidence_writer(request)
+    item = record_json(view, t, clock, actor.role)
     return render(request, "record.html", {
-        "actor": actor, "view": view,
-        "item": record_json(view, t, tz, now=now, today=now.astimezone(tz).date(), role=actor.role),
+        "actor": actor, "view": view, "item": item,
         "evidence": evidence_items(view, t), "verify": writer.verify(session, view.record),
-        "audit": [(local_text(e.at, tz), e) for e in review_queue.audit_of(session, view.record.id)],
+        "audit": [(local_text(e.at, clock.tz), e) for e in audit.entries_of_record(session, view.record.id)],
         "actions": allowed_actions(view.record.status, actor.role),
         "reasons": list(DismissReason), "vehicle_types": [v.value for v in VehicleType],
         "actions_taken": list(ActionTaken), "choices": review_queue.filter_choices(session, actor),
-        "script_data": {"record": record_json(view, t, tz, now=now, today=now.astimezone(tz).date(),
-                                              role=actor.role)},
+        "script_data": {"record": item},
     })

@@ -1,10 +1,10 @@
-"""The browser session: a signed cookie naming the signed-in user, a CSRF token, and the accounts seam.
+"""The browser session: a signed cookie holding the user's API token and a CSRF token.
 
-Two module-level functions are the seam to the accounts service (issue 8), which the web layer does not own:
-`authenticate` checks a user name and password and answers the `Actor`, and `refresh_actor` reloads the `Actor`
-of a signed-in user on each request (so a changed role or a disabled user takes effect at once). Until they are
-pointed at the accounts service they refuse everyone. Pages get the signed-in `Actor` from one dependency,
-`page_actor`; the API accepts the same cookie through `cookie_actor` (with the CSRF header on unsafe methods).
+Signing in on the form goes through the accounts service (`traffic.services.login.sign_in`: throttled, every attempt
+stored), which issues the same opaque token as POST /api/v1/auth/token. The cookie carries that token, so pages and
+the API resolve the user one way (`tokens.user_of_token`): an expired or revoked token, or a disabled user, signs
+nobody in, at once. Pages get the signed-in `Actor` from `page_actor`; the API reads the cookie through
+`session_cookie_token`, one of `app.state.credential_readers`, which requires the CSRF header on unsafe methods.
 """
 from __future__ import annotations
 
@@ -14,23 +14,21 @@ import hashlib
 import hmac
 import json
 import secrets
-import time
-from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
-from sqlalchemy.orm import Session
 
-from models.enums import Role
+from traffic.api.auth import client_address
 from traffic.api.deps import DbSession
 from traffic.errors import Forbidden, Unauthorized
+from traffic.services.accounts import actor_of
 from traffic.services.actors import Actor
+from traffic.services.tokens import IssuedToken, user_of_token
 
 SESSION_COOKIE = "traffic_session"
 ANONYMOUS_CSRF_COOKIE = "traffic_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
-SESSION_MAX_AGE_S = 12 * 3600  # one working day; then sign in again
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -44,17 +42,6 @@ class SignInRequired(Unauthorized):
 
 class CsrfRejected(Forbidden):
     """A state-changing request without the session's CSRF token."""
-
-
-def _no_accounts(*_args, **_kwargs) -> Actor:
-    raise Unauthorized("no accounts service is connected to the web sign-in")
-
-
-# The accounts seam (see the module docstring). Signatures:
-#   authenticate(session, username, password, client) -> Actor   (raises Unauthorized on a wrong name or password)
-#   refresh_actor(session, actor_from_cookie) -> Actor            (raises Unauthorized when the user is gone/disabled)
-authenticate: Callable[[Session, str, str, str | None], Actor] = _no_accounts
-refresh_actor: Callable[[Session, Actor], Actor] = _no_accounts
 
 
 def _key(request: Request) -> bytes:
@@ -91,14 +78,10 @@ def _set_cookie(request: Request, response: Response, name: str, value: str, max
                         path="/")
 
 
-def start_session(request: Request, response: Response, actor: Actor) -> None:
-    """Sign the user in: the cookie carries who they are and a fresh CSRF token."""
-    payload = {
-        "uid": actor.user_id, "u": actor.username, "r": str(actor.role),
-        "d": None if actor.district_ids is None else sorted(actor.district_ids),
-        "csrf": secrets.token_urlsafe(24), "iat": int(time.time()),
-    }
-    _set_cookie(request, response, SESSION_COOKIE, _sign(_key(request), payload), SESSION_MAX_AGE_S)
+def start_session(request: Request, response: Response, issued: IssuedToken) -> None:
+    """Sign the browser in: the cookie carries the issued API token and a fresh CSRF token, and lives as long."""
+    payload = {"token": issued.token, "csrf": secrets.token_urlsafe(24)}
+    _set_cookie(request, response, SESSION_COOKIE, _sign(_key(request), payload), issued.expires_in)
     response.delete_cookie(ANONYMOUS_CSRF_COOKIE, path="/")
 
 
@@ -107,17 +90,18 @@ def end_session(response: Response) -> None:
 
 
 def _session_payload(request: Request) -> dict | None:
+    """The signed cookie's content; None when absent or tampered with (the token's expiry is checked on use)."""
     raw = request.cookies.get(SESSION_COOKIE)
     payload = _unsign(_key(request), raw) if raw else None
-    if not payload or time.time() - payload.get("iat", 0) > SESSION_MAX_AGE_S:
+    if not isinstance(payload, dict) or not payload.get("token") or not payload.get("csrf"):
         return None
     return payload
 
 
-def _actor_of(payload: dict, client: str | None) -> Actor:
-    districts = payload.get("d")
-    return Actor(user_id=payload.get("uid"), username=payload["u"], role=Role(payload["r"]),
-                 district_ids=None if districts is None else frozenset(districts), client=client)
+def session_token(request: Request) -> str | None:
+    """The API token the session cookie holds (for sign-out)."""
+    payload = _session_payload(request)
+    return payload["token"] if payload else None
 
 
 def csrf_token(request: Request, response: Response | None = None) -> str:
@@ -142,28 +126,27 @@ def check_csrf(request: Request, sent: str | None) -> None:
         raise CsrfRejected("the form or request is missing its CSRF token, or it has expired: reload the page")
 
 
-def _client(request: Request) -> str | None:
-    return request.client.host if request.client else None
-
-
 def page_actor(request: Request, session: DbSession) -> Actor:
-    """The signed-in user of a page (redirected to /login when there is none)."""
-    payload = _session_payload(request)
-    if payload is None:
+    """The signed-in user of a page (redirected to /login when there is none, or the token no longer works)."""
+    token = session_token(request)
+    if token is None:
         raise SignInRequired("sign in first")
     try:
-        return refresh_actor(session, _actor_of(payload, _client(request)))
+        return actor_of(user_of_token(session, token), client_address(request))
     except Unauthorized as exc:
         raise SignInRequired(exc.detail) from exc
 
 
-def cookie_actor(request: Request, session: Session) -> Actor | None:
-    """For the API's `current_actor`: the cookie's user (CSRF header checked on unsafe methods), or None."""
-    if _session_payload(request) is None:
-        return None
-    if request.method not in SAFE_METHODS:
+def session_cookie_token(request: Request) -> str | None:
+    """A credential reader for the API (`app.state.credential_readers`): the cookie's token, CSRF-checked.
+
+    A browser sends the cookie with any request another site makes it send, so an unsafe method must also carry
+    the CSRF header that only our own pages can read.
+    """
+    token = session_token(request)
+    if token is not None and request.method not in SAFE_METHODS:
         check_csrf(request, request.headers.get(CSRF_HEADER))
-    return refresh_actor(session, _actor_of(_session_payload(request), _client(request)))
+    return token
 
 
 PageActor = Annotated[Actor, Depends(page_actor)]

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from itertools import groupby
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -12,11 +11,10 @@ from traffic.api.deps import DbSession
 from traffic.errors import Forbidden
 from traffic.services import review_queue
 from traffic.services.review_queue import QueueFilters
-from traffic.services.utc import utc_now
 from traffic.web.i18n import Translator, language_of
 from traffic.web.rendering import render
 from traffic.web.session import PageActor
-from traffic.web.views import record_json
+from traffic.web.views import city_clock, record_json
 
 router = APIRouter(include_in_schema=False)
 SUPERVISING_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
@@ -27,14 +25,12 @@ LIST_LIMIT = 500
 def supervision_page(request: Request, session: DbSession, actor: PageActor) -> HTMLResponse:
     if actor.role not in SUPERVISING_ROLES:
         raise Forbidden("supervision is for supervisors and admins")
-    tz = ZoneInfo(request.app.state.settings.timezone)
-    now = utc_now()
-    today = now.astimezone(tz).date()
+    clock = city_clock(request, session)
     t = Translator(language_of(request))
 
     def items(filters: QueueFilters) -> list[dict]:
-        views = review_queue.queue(session, actor, filters, now=now, today=today, limit=LIST_LIMIT)
-        return [record_json(v, t, tz, now=now, today=today, role=actor.role) for v in views]
+        views = review_queue.queue(session, actor, filters, clock, limit=LIST_LIMIT)
+        return [record_json(v, t, clock, actor.role) for v in views]
 
     assigned = sorted(items(QueueFilters(status=RecordStatus.ASSIGNED)), key=lambda i: (i["unit"], i["due_date"]))
     by_unit = [(unit, list(rows)) for unit, rows in groupby(assigned, key=lambda i: i["unit"])]

@@ -5,30 +5,36 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from fastapi import Request
+from sqlalchemy.orm import Session
+
 from models.enums import RecordStatus, Role
+from traffic.services.record_state import DeadlineClock, deadline_fields
 from traffic.services.review_queue import RecordView, summary
+from traffic.services.transitions import STEPS
 from traffic.web.i18n import Translator
 
 API_RECORDS = "/api/v1/records"
-# Which buttons a record's page offers in each status, and which roles see them. The lifecycle service decides and
-# refuses (403/409/422); this only keeps buttons that would always be refused off the screen.
-ACTIONS_BY_STATUS: dict[str, tuple[str, ...]] = {
-    RecordStatus.PENDING_REVIEW: ("confirm", "dismiss", "assign"),
-    RecordStatus.CONFIRMED: ("assign",),
-    RecordStatus.ASSIGNED: ("act", "reassign"),
-    RecordStatus.ACTIONED: ("close",),
-    RecordStatus.DISMISSED: ("reopen",),
-    RecordStatus.CLOSED: ("reopen",),
-}
-DECIDING_ROLES = frozenset({Role.REVIEWER, Role.SUPERVISOR})
-SUPERVISOR_ONLY = frozenset({"reassign", "reopen"})
 EVIDENCE_ORDER = ("composite", "panorama", "vehicle", "plate")
 
 
 def allowed_actions(status: str, role: Role) -> list[str]:
-    if role not in DECIDING_ROLES:
-        return []
-    return [a for a in ACTIONS_BY_STATUS.get(status, ()) if role == Role.SUPERVISOR or a not in SUPERVISOR_ONLY]
+    """The buttons a record offers: the lifecycle's steps from its status that ``role`` may take (`transitions`).
+
+    The lifecycle service still decides and refuses (403/409/422); this only keeps buttons that would always be
+    refused off the screen. A pending record also offers "assign": the page confirms it first, then assigns it
+    (two audited steps, both from the table).
+    """
+    names = [step.name for step in STEPS if step.source == status and role in step.roles]
+    if status == RecordStatus.PENDING_REVIEW and "confirm" in names:
+        names += [step.name for step in STEPS
+                  if step.source == RecordStatus.CONFIRMED and step.name == "assign" and role in step.roles]
+    return list(dict.fromkeys(names))
+
+
+def city_clock(request: Request, session: Session) -> DeadlineClock:
+    """Now, in the city's timezone (the city file's, else the deployment's): how pages show times and judge deadlines."""
+    return DeadlineClock.of_city(session, request.app.state.settings.timezone)
 
 
 def local_text(value: dt.datetime | None, tz: ZoneInfo) -> str:
@@ -43,17 +49,16 @@ def evidence_items(view: RecordView, t: Translator) -> list[dict[str, str]]:
              "url": f"{API_RECORDS}/{view.record.id}/evidence/{f.name}"} for f in images]
 
 
-def record_json(view: RecordView, t: Translator, tz: ZoneInfo, *, now: dt.datetime, today: dt.date,
-                role: Role) -> dict[str, Any]:
-    """One record as the review page's script holds it."""
-    s = summary(view)
+def record_json(view: RecordView, t: Translator, clock: DeadlineClock, role: Role) -> dict[str, Any]:
+    """One record as the review page's script holds it; times in the city's timezone, overdue as the API says."""
+    s, tz = summary(view), clock.tz
     return {
         "id": s["id"], "record_no": s["record_no"], "version": s["version"], "status": s["status"],
         "status_label": t.maybe("status", s["status"]),
         "captured_at": local_text(s["captured_at"], tz),
         "captured_utc": s["captured_at"].isoformat(),
         "deadline": local_text(s["review_deadline"], tz),
-        "overdue": view.is_overdue(now, today),
+        "overdue": deadline_fields(view.record, clock)["overdue"],
         "place": f"{s['district_name']} · {s['segment_name']}（{s['segment_code']}） · {s['camera_name']}",
         "slot": s["slot_name"], "rule": s["rule_name"],
         "vehicle": t.maybe("vehicle", s["vehicle_type"]),

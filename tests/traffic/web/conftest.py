@@ -1,20 +1,23 @@
-"""Fixtures of the web pages: a city of two districts with real evidence, and users signed in through the form."""
+"""Fixtures of the web pages: a city of two districts with real evidence, and real users who sign in on the form."""
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
+from collections.abc import Iterator
+
 import pytest
+from fastapi.testclient import TestClient
 
 import models
 from models.enums import Role
+from tests.support.auth import TEST_PASSWORD, make_user
 from tests.support.factories import SHANGHAI, City, detection_sighting, frame_loader, make_city, make_record
-from traffic.errors import Unauthorized
+from traffic.services.accounts import actor_of
 from traffic.services.actors import Actor
 from traffic.services.evidence import EvidenceWriter
-from traffic.web import session as web_session
 
-PASSWORD = "correct horse battery"
+PASSWORD = TEST_PASSWORD
 FIRST_CAPTURE = dt.datetime(2023, 6, 5, 7, 10, 0, tzinfo=SHANGHAI)
 
 
@@ -29,7 +32,7 @@ class Town:
 
 
 def build_town(session, settings) -> Town:
-    """Two districts; four pending records with evidence in the east, one in the west; a unit; four users."""
+    """Two districts; four pending records with evidence in the east, one in the west; a unit; four real users."""
     east, west = make_city(session, "E"), make_city(session, "W")
     writer = EvidenceWriter.from_settings(settings)
 
@@ -46,12 +49,11 @@ def build_town(session, settings) -> Town:
     unit = models.Unit(code="U-E-1", name="城东中队", district_id=east.district.id)
     session.add(unit)
     session.flush()
-    users = {
-        "east_reviewer": Actor(1, "east_reviewer", Role.REVIEWER, frozenset({east.district.id})),
-        "west_reviewer": Actor(2, "west_reviewer", Role.REVIEWER, frozenset({west.district.id})),
-        "chief": Actor(3, "chief", Role.SUPERVISOR, None),
-        "admin": Actor(4, "admin", Role.ADMIN, None),
-    }
+    accounts = {"east_reviewer": (Role.REVIEWER, [east.district.code]),
+                "west_reviewer": (Role.REVIEWER, [west.district.code]),
+                "chief": (Role.SUPERVISOR, []), "admin": (Role.ADMIN, [])}
+    users = {name: actor_of(make_user(session, role, districts, username=name, password=PASSWORD))
+             for name, (role, districts) in accounts.items()}
     return Town(east, west, sorted(east_records, key=lambda r: r.captured_at), west_records, users, unit)
 
 
@@ -60,28 +62,11 @@ def town(session, settings) -> Town:
     return build_town(session, settings)
 
 
-def town_accounts(town: Town, monkeypatch: pytest.MonkeyPatch) -> dict[str, Actor]:
-    """Point the web sign-in seam at the town's users (the lead wires the real accounts service)."""
-
-    def authenticate(_session, username: str, password: str, client: str | None) -> Actor:
-        actor = town.users.get(username)
-        if actor is None or password != PASSWORD:
-            raise Unauthorized("wrong user name or password")
-        return actor
-
-    def refresh(_session, actor: Actor) -> Actor:
-        if actor.username not in town.users:
-            raise Unauthorized("user no longer exists")
-        return town.users[actor.username]
-
-    monkeypatch.setattr(web_session, "authenticate", authenticate)
-    monkeypatch.setattr(web_session, "refresh_actor", refresh)
-    return town.users
-
-
 @pytest.fixture()
-def accounts(town, monkeypatch) -> dict[str, Actor]:
-    return town_accounts(town, monkeypatch)
+def client(app) -> Iterator[TestClient]:
+    """A browser-like client: no bearer token, so the pages' API calls go through the session cookie."""
+    with TestClient(app) as client:
+        yield client
 
 
 def add_camera_frame(session, city: City) -> models.IngestFrame:

@@ -11,12 +11,12 @@ from tests.traffic.web.signin import sign_in
 
 @pytest.mark.parametrize(("username", "home"), [("east_reviewer", "/review"), ("chief", "/supervision"),
                                                 ("admin", "/admin/cameras")])
-def test_home_sends_each_role_to_its_page(client, accounts, username, home) -> None:
+def test_home_sends_each_role_to_its_page(client, town, username, home) -> None:
     sign_in(client, username)
     assert client.get("/", follow_redirects=False).headers["location"] == home
 
 
-def test_supervision_lists_assignments_by_unit_and_what_is_overdue(client, session, town, accounts) -> None:
+def test_supervision_lists_assignments_by_unit_and_what_is_overdue(client, session, town) -> None:
     late, on_time = town.east_records[0], town.east_records[1]
     for record, due in ((late, dt.date(2023, 6, 20)), (on_time, dt.date(2999, 1, 1))):
         record.status, record.unit_id, record.due_date = "assigned", town.unit.id, due
@@ -31,14 +31,14 @@ def test_supervision_lists_assignments_by_unit_and_what_is_overdue(client, sessi
     assert town.east_records[2].record_no in overdue_review and town.west_records[0].record_no in overdue_review
 
 
-def test_reviewers_cannot_open_supervision_or_configuration(client, town, accounts) -> None:
+def test_reviewers_cannot_open_supervision_or_configuration(client, town) -> None:
     sign_in(client, "east_reviewer")
     assert client.get("/supervision").status_code == 403
     assert client.get("/admin/cameras").status_code == 403
     assert client.get(f"/admin/cameras/{town.east.camera.code}/latest-frame").status_code == 403
 
 
-def test_admin_draws_a_zone_on_the_latest_frame(client, session, town, accounts) -> None:
+def test_admin_draws_a_zone_on_the_latest_frame(client, session, town) -> None:
     frame = add_camera_frame(session, town.east)
     sign_in(client, "admin")
     assert f'/admin/cameras/{town.east.camera.code}/zone' in client.get("/admin/cameras").text
@@ -50,7 +50,7 @@ def test_admin_draws_a_zone_on_the_latest_frame(client, session, town, accounts)
     assert "尚未上传画面" in without_frame
 
 
-def test_every_configuration_kind_has_a_page_with_its_fields(client, town, accounts) -> None:
+def test_every_configuration_kind_has_a_page_with_its_fields(client, town) -> None:
     from traffic.services.city_repository import KINDS
 
     sign_in(client, "admin")
@@ -62,10 +62,13 @@ def test_every_configuration_kind_has_a_page_with_its_fields(client, town, accou
     rules = client.get("/admin/config/rules").text
     assert f'name="time_slots" value="{town.east.time_slot.code}"' in rules  # references offer existing codes
     assert 'value="e_tricycle"> 电动三轮车' in rules
+    units = client.get("/admin/config/units").text
+    assert "责任单位" in units and town.unit.code in units and town.unit.name in units  # the units kind, listed
+    assert f'value="{town.east.district.code}"' in units  # a unit's district is picked from existing ones
     assert client.get("/admin/config/nothing").status_code == 404
 
 
-def test_rule_preview_names_the_segments_and_slots_a_change_covers(client, town, accounts) -> None:
+def test_rule_preview_names_the_segments_and_slots_a_change_covers(client, town) -> None:
     from tests.traffic.web.signin import form_token
 
     sign_in(client, "admin")
@@ -83,12 +86,12 @@ def test_rule_preview_names_the_segments_and_slots_a_change_covers(client, town,
     assert refused.status_code == 403
 
 
-def test_reviewers_cannot_open_the_configuration(client, town, accounts) -> None:
+def test_reviewers_cannot_open_the_configuration(client, town) -> None:
     sign_in(client, "east_reviewer")
     assert client.get("/admin/config/rules").status_code == 403
 
 
-def test_a_new_camera_key_is_shown_once_and_works(client, session, town, accounts) -> None:
+def test_a_new_camera_key_is_shown_once_and_works(client, session, town) -> None:
     import re
 
     from tests.traffic.web.signin import form_token

@@ -6,32 +6,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from fastapi import Request
 from sqlalchemy import Engine
 
-from tests.support.browser import LiveServer, app_has_route, require_chromium, serve
+from tests.support.auth import TEST_PASSWORD_COST
+from tests.support.browser import LiveServer, require_chromium, serve
 from tests.support.databases import fresh_database
-from tests.traffic.web.conftest import PASSWORD, Town, add_camera_frame, build_town, town_accounts
+from tests.traffic.web.conftest import PASSWORD, Town, add_camera_frame, build_town
 from traffic import migrate
 from traffic.api import app as app_module
-from traffic.api.auth import current_actor
-from traffic.api.deps import DbSession
 from traffic.db import make_engine, make_session_factory, transaction
-from traffic.errors import Unauthorized
-from traffic.services.actors import Actor
 from traffic.settings import Settings
-from traffic.web.session import cookie_actor
 
 VIEWPORT = {"width": 1366, "height": 768}
 DOCS_IMAGES = Path(__file__).resolve().parents[4] / "docs" / "images"
-
-
-def api_actor(request: Request, session: DbSession) -> Actor:
-    """What `current_actor` must do for the browser: accept the session cookie (with CSRF on unsafe methods)."""
-    actor = cookie_actor(request, session)
-    if actor is None:
-        raise Unauthorized("sign in first")
-    return actor
 
 
 @dataclass
@@ -50,23 +37,17 @@ def live(backend: str, tmp_path_factory) -> Iterator[Live]:
     with fresh_database(backend, workdir) as url:
         engine = make_engine(url)
         migrate.upgrade(engine)
-        settings = Settings(env="test", database_url=url, data_dir=workdir / "data")
+        settings = Settings(env="test", database_url=url, data_dir=workdir / "data", **TEST_PASSWORD_COST)
         with transaction(make_session_factory(engine)) as session:
             town = build_town(session, settings)
             add_camera_frame(session, town.east)
+        # No override: the browser's API calls go through the real current_actor, with the session cookie.
         app = app_module.create_app(settings, engine=engine)
-        if not app_has_route("/api/v1/auth/token"):
-            # Before the accounts branch: stand in for what its current_actor must do. Once merged, the real
-            # current_actor is what the browser's API calls go through.
-            app.dependency_overrides[current_actor] = api_actor
-        patches = pytest.MonkeyPatch()
-        town_accounts(town, patches)
         server = serve(app)
         try:
             yield Live(server.base_url, town, engine, settings, server)
         finally:
             server.stop()
-            patches.undo()
             engine.dispose()
 
 

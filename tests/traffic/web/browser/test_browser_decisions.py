@@ -1,8 +1,7 @@
 """Clearing a queue from the keyboard in Chromium, with every decision checked in the audit through the API.
 
-These need the lifecycle API (issue 8: POST /api/v1/records/{id}/transitions, the bulk route, undo and the audit);
-they are skipped until the app has it, and run by themselves once it is merged. The district scope of image URLs
-needs the accounts branch's scoping of the evidence routes.
+The browser signs in on the form and calls the lifecycle API (transitions, the bulk route, undo, the audit) with
+its session cookie, through the real `current_actor`: the audit names the user who decided.
 """
 from __future__ import annotations
 
@@ -11,14 +10,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import app_has_route, lifecycle_routes_exist
 from tests.traffic.web.browser.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
-needs_lifecycle = pytest.mark.skipif(not lifecycle_routes_exist(),
-                                     reason="needs the lifecycle API (issue 8): no /transitions route in this app")
-needs_accounts = pytest.mark.skipif(not app_has_route("/api/v1/auth/token"),
-                                    reason="needs the accounts branch's scoped evidence routes (issue 8)")
 
 
 def _current(page):
@@ -36,7 +30,6 @@ def _steps(entries: list[dict]) -> list[tuple[str, str | None, str | None, str]]
     return [(e["action"], e["from_status"], e["to_status"], e["username"]) for e in entries]
 
 
-@needs_lifecycle
 def test_clear_a_queue_from_the_keyboard(page, live) -> None:
     r0, r1, r2, r3 = live.town.east_records
     sign_in(page, "east_reviewer", "/review")
@@ -88,7 +81,6 @@ def test_clear_a_queue_from_the_keyboard(page, live) -> None:
     expect(page.locator("#record-status")).to_have_text("已交办")
 
 
-@needs_lifecycle
 def test_a_stale_version_is_shown_plainly_and_refreshed(page, chromium, live) -> None:
     record = live.town.west_records[0]
     sign_in(page, "west_reviewer", "/review")
@@ -106,9 +98,10 @@ def test_a_stale_version_is_shown_plainly_and_refreshed(page, chromium, live) ->
     page.keyboard.press("y")  # this page still holds the old version
     expect(page.locator("#status-line")).to_contain_text("已被他人处理")
     expect(page.locator("#queue-empty")).to_be_visible()  # refreshed: it is no longer pending review
+    # Only the rival's decision was stored, under the rival's name; the stale one changed nothing.
+    assert _steps(_audit(page, record.id)) == [("transition", "pending_review", "confirmed", "chief")]
 
 
-@needs_accounts
 def test_a_reviewer_cannot_fetch_another_districts_images(page, live) -> None:
     sign_in(page, "west_reviewer", "/review")
     east = live.town.east_records[0]

@@ -191,7 +191,8 @@ def test_the_queue_fetches_the_next_page_as_the_reviewer_moves_on(page, live) ->
     from tests.support.factories import make_city, make_record
     from tests.traffic.web.conftest import FIRST_CAPTURE
     from traffic.db import make_session_factory, transaction
-    from traffic.services.actors import Actor
+    from tests.support.auth import make_user
+    from tests.traffic.web.conftest import PASSWORD
     from traffic.services.review_queue import QUEUE_PAGE
 
     count = QUEUE_PAGE + 5
@@ -200,7 +201,7 @@ def test_the_queue_fetches_the_next_page_as_the_reviewer_moves_on(page, live) ->
         numbers = [make_record(session, city, FIRST_CAPTURE + dt.timedelta(minutes=m)).record_no
                    for m in range(count)]
         session.flush()
-        live.town.users["paging_reviewer"] = Actor(9, "paging_reviewer", Role.REVIEWER, frozenset({city.district.id}))
+        make_user(session, Role.REVIEWER, [city.district.code], username="paging_reviewer", password=PASSWORD)
     sign_in(page, "paging_reviewer", "/review")
     assert page.locator("#queue-list li").count() == QUEUE_PAGE
     for number in numbers[1:]:
