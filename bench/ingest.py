@@ -55,7 +55,7 @@ START = dt.datetime(2023, 6, 5, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 
 def app_from_env():
     """uvicorn --factory entry point: the app as `traffic serve` builds it, from TRAFFIC_* variables."""
-    from traffic.api.app import create_app
+    from traffic.app import create_app
     from traffic.settings import Settings
 
     return create_app(Settings(), run_workers=True)

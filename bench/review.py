@@ -32,7 +32,7 @@ from tests.support.browser import CHROMIUM, lifecycle_routes_exist, serve  # noq
 from tests.support.databases import fresh_database  # noqa: E402
 from tests.support.factories import make_city  # noqa: E402
 from traffic import migrate  # noqa: E402
-from traffic.api.app import create_app  # noqa: E402
+from traffic.app import create_app  # noqa: E402
 from traffic.db import make_engine, make_session_factory, transaction  # noqa: E402
 from traffic.settings import Settings  # noqa: E402
 

@@ -14,7 +14,7 @@ from tests.support.auth import TEST_PASSWORD_COST, headers_for
 from tests.support.data import unavailable
 from tests.support.databases import fresh_database, selected_backends
 from traffic import migrate
-from traffic.api.app import create_app
+from traffic.app import create_app
 from traffic.db import make_engine
 from traffic.settings import Settings
 

@@ -17,7 +17,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from tests.support.data import unavailable
-from traffic.api import app as app_module
+from traffic import app as app_module
 from traffic.settings import Settings
 
 CHROMIUM = Path("/usr/bin/chromium")

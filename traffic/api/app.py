@@ -1,8 +1,8 @@
-"""The FastAPI application factory: everything the app needs is handed in, nothing is built at import."""
+"""The API's factory: everything it needs is handed in, nothing is built at import (`traffic.app` adds the pages)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, nullcontext
 
 from fastapi import APIRouter, FastAPI
@@ -19,14 +19,17 @@ from traffic.api.request_id import RequestIdMiddleware
 from traffic.api.security_headers import SecurityHeaders
 from traffic.db import make_engine, make_session_factory
 from traffic.settings import Settings
-from traffic.web.app import install_web
 from traffic.workers.queues import make_announcer
 
 API_PREFIX = "/api/v1"
 
 
-def create_app(settings: Settings, *, engine: Engine | None = None, run_workers: bool = False) -> FastAPI:
-    """The app; with ``run_workers`` (as `traffic serve` does) it also runs the embedded ingest workers."""
+def create_api(settings: Settings, *, engine: Engine | None = None, run_workers: bool = False,
+               extend: Callable[[FastAPI], None] | None = None) -> FastAPI:
+    """The API; with ``run_workers`` (as `traffic serve` does) it also runs the embedded ingest workers.
+
+    ``extend`` adds more routes (the police's pages) before the OpenAPI document is completed.
+    """
     engine = engine or make_engine(settings.database_url)
     app = FastAPI(
         lifespan=_embedded_workers if run_workers and settings.embedded_workers > 0 else None,
@@ -57,7 +60,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None, run_workers:
     api.include_router(camera_health.router)
     api.include_router(stats.router)
     app.include_router(api)
-    install_web(app)  # the police's pages, over the same services
+    if extend is not None:
+        extend(app)
 
     @app.get("/healthz", tags=["health"])
     def healthz(session: DbSession) -> dict[str, str]:

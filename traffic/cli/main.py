@@ -65,7 +65,7 @@ def serve_command(
     """Serve the API (and, in the embedded default, its workers)."""
     import uvicorn
 
-    from traffic.api.app import create_app
+    from traffic.app import create_app
 
     settings = load_settings()
     require_evidence_font(settings)

@@ -24,7 +24,7 @@ from tests.support.databases import fresh_database
 from tests.support.factories import SHANGHAI, make_city, make_record
 from tests.support.ingest import apply_ingest_city
 from traffic import migrate
-from traffic.api.app import create_app
+from traffic.app import create_app
 from traffic.db import make_engine, make_session_factory, transaction
 from traffic.services.camera_keys import issue_key
 from traffic.settings import Settings

@@ -20,7 +20,7 @@ from tests.support.auth import TEST_PASSWORD_COST, headers_for
 from tests.support.databases import fresh_database
 from tests.support.factories import SHANGHAI, make_city, make_record
 from traffic import migrate
-from traffic.api.app import create_app
+from traffic.app import create_app
 from traffic.db import make_engine, make_session_factory, transaction
 from traffic.services.events import emit
 from traffic.settings import Settings

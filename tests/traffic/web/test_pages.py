@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from tests.traffic.web.signin import form_token, sign_in
-from traffic.api.app import create_app
+from traffic.app import create_app
 from traffic.web.app import CONTENT_SECURITY_POLICY
 
 

@@ -14,7 +14,7 @@ from tests.support.footage import street_snapshots
 from tests.support.ingest import apply_ingest_city, frame_status, post_snapshot
 from tests.support.vision_stack import vision_settings
 from traffic import migrate
-from traffic.api.app import create_app
+from traffic.app import create_app
 from traffic.db import make_engine, make_session_factory, transaction
 from traffic.settings import Settings
 

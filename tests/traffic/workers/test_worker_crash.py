@@ -21,7 +21,7 @@ from tests.support.ingest import apply_ingest_city, post_snapshot
 from tests.support.redis_server import REDIS_URL, redis_prefix
 from tests.support.vision_stack import vision_env
 from traffic import migrate
-from traffic.api.app import create_app
+from traffic.app import create_app
 from traffic.db import make_engine, make_session_factory, transaction
 from traffic.settings import Settings
 

@@ -13,7 +13,7 @@ from tests.support.browser import LiveServer, require_chromium, serve
 from tests.support.databases import fresh_database
 from tests.traffic.web.conftest import PASSWORD, Town, add_camera_frame, build_town
 from traffic import migrate
-from traffic.api import app as app_module
+from traffic import app as app_module
 from traffic.db import make_engine, make_session_factory, transaction
 from traffic.settings import Settings
 
