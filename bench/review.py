@@ -12,7 +12,6 @@ line says so. Targets: each server median under 50 ms, the keypress median under
 from __future__ import annotations
 
 import argparse
-import random
 import statistics
 import sys
 import tempfile

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from models import Camera, District, EnforcementRecord, IngestFrame, RecordStatus, RoadSegment, Sighting, TimeSlot
 from traffic.errors import InvalidInput, NotFound
-from traffic.schemas.stats import DIMENSIONS
 from traffic.services.actors import Actor
 from models.enums import FrameStatus
 from traffic.services.stats.local_time import Period, day_number, epoch_seconds, local_seconds
