@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 
 from models import RecordStatus
 from traffic.errors import InvalidInput
+from traffic.schemas.stats import DIMENSIONS
 from traffic.services.stats.facts import (
-    DIMENSIONS,
     NOT_FOR_EXPOSURE,
     RECORD_ONLY,
     Scope,
