@@ -51,8 +51,10 @@ def live(backend: str, tmp_path_factory) -> Iterator[Live]:
             engine.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
+    """Headless Chromium for one test module. Playwright's sync API keeps an event loop running in this thread while
+    it is started, which would break later tests that call asyncio.run(): it is stopped after each module."""
     from playwright.sync_api import sync_playwright
 
     playwright = sync_playwright().start()
