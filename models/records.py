@@ -136,6 +136,9 @@ class EvidenceFile(Base):
     # the bytes the camera sent, so the chain from camera to evidence can be followed (docs/evidence.md).
     source_frame: Mapped[str | None] = mapped_column(String(128), default=None)
     source_sha256: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Panoramas only: the vehicle's box in the image's pixels [x1, y1, x2, y2], so pages can draw it over the
+    # unaltered bytes; sealed like the source fields.
+    box_xyxy: Mapped[list[int] | None] = mapped_column(JSON, default=None)
 
 
 class RecordEvent(Base):

@@ -88,7 +88,8 @@ def list_evidence(record_ref: str, request: Request, session: DbSession, writer:
     base = f"{request.scope.get('root_path', '')}/api/v1/records/{record.id}/evidence"
     items = [
         EvidenceFileOut(name=f.name, kind=f.kind, sha256=f.sha256, size=f.size, content_type=f.content_type,
-                        captured_at=as_utc(f.captured_at) if f.captured_at else None, url=f"{base}/{f.name}")
+                        captured_at=as_utc(f.captured_at) if f.captured_at else None, url=f"{base}/{f.name}",
+                        box_xyxy=f.box_xyxy)
         for f in writer.files_of(session, record)
     ]
     return EvidenceListOut(record_id=record.id, record_no=record.record_no, anti_forgery_code=record.anti_forgery_code,

@@ -107,6 +107,8 @@ class EvidenceFileOut(BaseModel):
     content_type: str
     captured_at: dt.datetime | None
     url: str
+    box_xyxy: list[int] | None = Field(
+        default=None, description="panoramas: the vehicle's box [x1, y1, x2, y2] in the image's pixels; null otherwise")
 
 
 class EvidenceListOut(BaseModel):

@@ -162,7 +162,7 @@ class EvidenceWriter:
                 record_id=record.id, name=f.name, kind=f.kind, path=f.path, sha256=f.sha256, size=f.size,
                 content_type=f.content_type, created_at=now,
                 captured_at=None if f.captured_at is None else parse_iso_utc(f.captured_at),
-                source_frame=f.source_frame, source_sha256=f.source_sha256,
+                source_frame=f.source_frame, source_sha256=f.source_sha256, box_xyxy=f.box_xyxy,
             )
             for f in files
         ]
@@ -204,18 +204,20 @@ class EvidenceWriter:
         if extension is None or sha256_hex(source.data) != source.sha256:
             raise InvalidInput(f"frame {source.frame_id!r} is not a stored JPEG/PNG matching its upload SHA-256")
         file = self._publish(folder, f"panorama-{number}.{extension}", EvidenceKind.PANORAMA, source.data, source.content_type,
-                             frame.captured_at, source_frame=source.frame_id, source_sha256=source.sha256)
+                             frame.captured_at, source_frame=source.frame_id, source_sha256=source.sha256,
+                             box_xyxy=pixel_box(frame.box_xyxy))
         return _Written(file, _image_of(frame, images))
 
     def _publish(self, folder: str, name: str, kind: str, data: bytes, content_type: str, captured_at, *,
-                 source_frame: str | None = None, source_sha256: str | None = None) -> manifest.ManifestFile:
+                 source_frame: str | None = None, source_sha256: str | None = None,
+                 box_xyxy: list[int] | None = None) -> manifest.ManifestFile:
         relative = f"{folder}/{name}"
         if not write_once(self.root / relative, data):
             log.info("evidence %s was already written with the same bytes (retried job)", relative)
         return manifest.ManifestFile(
             name=name, kind=kind, path=relative, sha256=sha256_hex(data), size=len(data), content_type=content_type,
             captured_at=iso_utc(captured_at) if captured_at is not None else None,
-            source_frame=source_frame, source_sha256=source_sha256,
+            source_frame=source_frame, source_sha256=source_sha256, box_xyxy=box_xyxy,
         )
 
     def _caption(self, number: int, frame: EvidenceFrame) -> str:
@@ -232,6 +234,11 @@ class EvidenceWriter:
             f"车辆类型 {vehicle}    号牌 {_plate_words(record)}    违法行为 {rule_name}",
             f"记录编号 {record.record_no}    防伪码 {short}",
         ]
+
+
+def pixel_box(box) -> list[int]:
+    """A detector box as whole pixels: integers survive JSON and both databases exactly, so the seal is stable."""
+    return [int(round(float(v))) for v in box]
 
 
 def _direction(direction: str | None) -> str:

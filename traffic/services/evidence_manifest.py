@@ -43,9 +43,11 @@ class ManifestFile:
     captured_at: str | None
     source_frame: str | None = None  # panoramas: the frame they are
     source_sha256: str | None = None  # panoramas: the SHA-256 of the bytes the camera sent (equal to sha256)
+    box_xyxy: list[int] | None = None  # panoramas: the vehicle's box in the image's pixels, drawn by the pages
 
 
-SOURCE_FIELDS = ("source_frame", "source_sha256")
+# Listed only where known, so packages sealed before a field existed still verify.
+SOURCE_FIELDS = ("source_frame", "source_sha256", "box_xyxy")
 
 
 def file_entry(file: ManifestFile) -> dict[str, Any]:
@@ -118,4 +120,5 @@ def manifest_file_of(row: EvidenceFile) -> ManifestFile:
         captured_at=iso_utc(row.captured_at) if row.captured_at is not None else None,
         source_frame=row.source_frame,
         source_sha256=row.source_sha256,
+        box_xyxy=list(row.box_xyxy) if row.box_xyxy is not None else None,
     )

@@ -41,12 +41,13 @@ def local_text(value: dt.datetime | None, tz: ZoneInfo) -> str:
     return value.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S") if value else ""
 
 
-def evidence_items(view: RecordView, t: Translator) -> list[dict[str, str]]:
-    """Image files in display order (composite, panoramas, vehicle, plate), served by the API's evidence route."""
+def evidence_items(view: RecordView, t: Translator) -> list[dict[str, Any]]:
+    """Image files in display order (composite, panoramas, vehicle, plate), served by the API's evidence route;
+    a panorama also carries its vehicle box (image pixels), which the page draws over it."""
     images = [f for f in view.evidence if f.content_type.startswith("image/")]
     images.sort(key=lambda f: (EVIDENCE_ORDER.index(f.kind) if f.kind in EVIDENCE_ORDER else 99, f.name))
     return [{"name": f.name, "kind": f.kind, "label": t.maybe("evidence", f.kind),
-             "url": f"{API_RECORDS}/{view.record.id}/evidence/{f.name}"} for f in images]
+             "url": f"{API_RECORDS}/{view.record.id}/evidence/{f.name}", "box": f.box_xyxy} for f in images]
 
 
 def record_json(view: RecordView, t: Translator, clock: DeadlineClock, role: Role) -> dict[str, Any]:

@@ -47,6 +47,18 @@ def test_lists_and_serves_every_file_with_its_hash(client, package) -> None:
         assert served.headers["x-evidence-sha256"] == item["sha256"]
 
 
+def test_the_listing_gives_each_panorama_its_vehicle_box(client, package) -> None:
+    record, rows, _ = package
+    items = {i["name"]: i for i in client.get(f"/api/v1/records/{record.id}/evidence").json()["items"]}
+    panoramas = [name for name in items if name.startswith("panorama-")]
+    assert len(panoramas) >= 2
+    for name in panoramas:
+        box = items[name]["box_xyxy"]
+        assert box == rows[name].box_xyxy
+        assert len(box) == 4 and box[0] < box[2] and box[1] < box[3]
+    assert items["composite.jpg"]["box_xyxy"] is None and items["vehicle.jpg"]["box_xyxy"] is None
+
+
 def test_verify_is_intact_then_names_a_changed_byte(client, package) -> None:
     record, rows, writer = package
     assert client.get(f"/api/v1/records/{record.record_no}/verify").json()["intact"] is True

@@ -271,3 +271,38 @@ def test_an_edited_source_frame_in_the_database_is_named(session, city, writer) 
     report = writer.verify(session, record)
     assert not report.intact
     assert "database: source_frame of panorama-2.jpg is 'jakarta:99', sealed 'jakarta:25'" in report.problems
+
+
+def test_each_panorama_keeps_its_vehicle_box_sealed_in_the_manifest(session, city, writer) -> None:
+    record, sighting, rows = _write(session, city, writer)
+    listed = {e["name"]: e for e in json.loads(writer.path_of(rows["manifest.json"]).read_text("utf-8"))["files"]}
+    for number, frame in enumerate(sighting.panoramas, start=1):
+        expected = [round(v) for v in frame.box_xyxy]
+        assert rows[f"panorama-{number}.jpg"].box_xyxy == expected
+        assert listed[f"panorama-{number}.jpg"]["box_xyxy"] == expected
+    assert all("box_xyxy" not in listed[name] for name in ("vehicle.jpg", "composite.jpg"))
+    session.expire_all()
+    assert writer.verify(session, record).intact  # read back from the database, the boxes still match the seal
+
+
+def test_an_edited_panorama_box_in_the_database_is_named(session, city, writer) -> None:
+    record, _, rows = _write(session, city, writer)
+    sealed = rows["panorama-1.jpg"].box_xyxy
+    session.execute(update(EvidenceFile).where(EvidenceFile.id == rows["panorama-1.jpg"].id)
+                    .values(box_xyxy=[0, 0, 10, 10]))
+    session.expire_all()
+    report = writer.verify(session, record)
+    assert not report.intact
+    assert f"database: box_xyxy of panorama-1.jpg is [0, 0, 10, 10], sealed {sealed!r}" in report.problems
+
+
+def test_a_package_sealed_before_boxes_existed_still_verifies(session, city, writer, monkeypatch) -> None:
+    import traffic.services.evidence as evidence_module
+
+    monkeypatch.setattr(evidence_module, "pixel_box", lambda box: None)  # the writer as it was: no boxes
+    record, _, rows = _write(session, city, writer)
+    manifest_text = writer.path_of(rows["manifest.json"]).read_text("utf-8")
+    assert "box_xyxy" not in manifest_text
+    assert all(row.box_xyxy is None for row in rows.values())
+    session.expire_all()
+    assert writer.verify(session, record).intact

@@ -93,6 +93,25 @@ def test_record_page_shows_evidence_verification_and_audit(client, session, town
     assert 'data-action="reopen"' not in text  # a supervisor's step
 
 
+def test_record_page_draws_each_panoramas_vehicle_box_over_the_unchanged_image(client, session, settings, town) -> None:
+    from traffic.services.evidence import EvidenceWriter
+
+    record = town.east_records[0]
+    rows = {f.name: f for f in EvidenceWriter.from_settings(settings).files_of(session, record)}
+    sign_in(client, "east_reviewer")
+    text = client.get(f"/records/{record.record_no}").text
+    boxes = re.findall(r'<div class="boxed-image">\s*<a href="([^"]+)"><img src="\1"[^>]*></a>\s*'
+                       r'<span class="vehicle-box" role="img" aria-label="([^"]+)"\s*data-box="([^"]+)" hidden>', text)
+    drawn = {url.rsplit("/", 1)[1]: (label, box) for url, label, box in boxes}
+    panoramas = sorted(name for name in rows if name.startswith("panorama-"))
+    assert sorted(drawn) == panoramas and len(panoramas) >= 2
+    for name in panoramas:
+        assert drawn[name] == (f"车辆位置框 {name}", " ".join(str(v) for v in rows[name].box_xyxy))
+    # the image served is the stored panorama itself, not a copy with the box drawn in
+    served = client.get(f"/api/v1/records/{record.id}/evidence/{panoramas[0]}")
+    assert served.headers["x-evidence-sha256"] == rows[panoramas[0]].sha256 == rows[panoramas[0]].source_sha256
+
+
 def test_record_page_names_an_altered_evidence_file(client, session, settings, town) -> None:
     from traffic.services.evidence import EvidenceWriter
 

@@ -40,3 +40,23 @@
     button.addEventListener("click", () => run(button.dataset.action));
   }
 })();
+
+// Each panorama's vehicle box, in the image's pixels, placed in percent of the image once its size is known, so it
+// stays on the vehicle at any displayed size; the image itself is the evidence file, unchanged.
+(function () {
+  function place(box) {
+    const image = box.parentElement.querySelector("img");
+    const [x1, y1, x2, y2] = box.dataset.box.split(" ").map(Number);
+    const show = () => {
+      const width = image.naturalWidth, height = image.naturalHeight;
+      if (!width || !height) return;
+      box.style.left = (100 * x1 / width) + "%";
+      box.style.top = (100 * y1 / height) + "%";
+      box.style.width = (100 * (x2 - x1) / width) + "%";
+      box.style.height = (100 * (y2 - y1) / height) + "%";
+      box.hidden = false;
+    };
+    if (image.complete) show(); else image.addEventListener("load", show);
+  }
+  for (const box of document.querySelectorAll(".vehicle-box[data-box]")) place(box);
+})();

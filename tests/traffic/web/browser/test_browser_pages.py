@@ -78,6 +78,36 @@ def test_record_page_shows_audit_and_verification(page, live) -> None:
     assert page.console_errors == []
 
 
+def test_record_page_outlines_the_vehicle_on_each_panorama(page, live) -> None:
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from models import EvidenceFile
+
+    record = live.town.east_records[0]
+    with Session(live.engine) as session:
+        boxes = {f.name: f.box_xyxy for f in session.scalars(select(EvidenceFile).where(
+            EvidenceFile.record_id == record.id, EvidenceFile.kind == "panorama"))}
+    sign_in(page, "east_reviewer")
+    page.goto(f"/records/{record.record_no}")
+    assert len(boxes) >= 2
+    for name, (x1, y1, x2, y2) in boxes.items():
+        frame = page.locator(".boxed-image").filter(has=page.locator(f'img[src$="/{name}"]'))
+        image = frame.locator("img")
+        image.evaluate("img => img.decode()")
+        outline = page.get_by_role("img", name=f"车辆位置框 {name}")
+        expect(outline).to_be_visible()
+        shown, drawn = image.bounding_box(), outline.bounding_box()
+        natural_width, natural_height = image.evaluate("img => [img.naturalWidth, img.naturalHeight]")
+        sx, sy = shown["width"] / natural_width, shown["height"] / natural_height
+        # the outline sits where the vehicle is in the displayed (scaled) panorama, within a pixel of rounding
+        assert drawn["x"] == pytest.approx(shown["x"] + x1 * sx, abs=1.5)
+        assert drawn["y"] == pytest.approx(shown["y"] + y1 * sy, abs=1.5)
+        assert drawn["width"] == pytest.approx((x2 - x1) * sx, abs=1.5)
+        assert drawn["height"] == pytest.approx((y2 - y1) * sy, abs=1.5)
+    assert page.console_errors == []
+
+
 def test_switch_to_english(page, live) -> None:
     sign_in(page, "east_reviewer", "/review")
     page.get_by_role("button", name="English").click()
