@@ -125,3 +125,12 @@ def test_the_language_a_user_picks_follows_them_to_another_client(app, client, s
         assert '<html lang="en">' in elsewhere.get("/supervision").text
         assert '<html lang="zh-CN">' in elsewhere.get("/login").text  # before sign-in, the browser's own choice
     assert _user(session, "east_reviewer").language == "zh"
+
+
+def test_an_incomplete_form_does_not_echo_the_password(client, session, town) -> None:
+    token = _admin(client)
+    answer = client.post("/admin/users", data={"csrf_token": token, "username": "newcomer", "role": "reviewer",
+                                               "password": NEW_PASSWORD}, follow_redirects=False)
+    assert answer.status_code == 422
+    assert NEW_PASSWORD not in answer.text
+    assert _user(session, "newcomer") is None
