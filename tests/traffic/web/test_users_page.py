@@ -2,10 +2,10 @@
 a signed-in user picks is stored with them."""
 from __future__ import annotations
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from models import AuditEntry, User
-from tests.traffic.web.conftest import PASSWORD
 from tests.traffic.web.signin import form_token, sign_in
 
 NEW_PASSWORD = "a-new-long-password"
@@ -75,8 +75,6 @@ def test_a_refused_role_change_changes_nothing(client, session, town) -> None:
 
 
 def test_new_password_and_disable_sign_the_user_out(app, client, session, town) -> None:
-    from fastapi.testclient import TestClient
-
     with TestClient(app) as reviewer:
         assert sign_in(reviewer, "east_reviewer").status_code == 303
         token = _admin(client)
@@ -114,8 +112,6 @@ def test_other_roles_may_not_create_users(client, session, town) -> None:
 
 
 def test_the_language_a_user_picks_follows_them_to_another_client(app, client, session, town) -> None:
-    from fastapi.testclient import TestClient
-
     assert sign_in(client, "chief").status_code == 303
     token = form_token(client, "/supervision")
     client.post("/language", data={"csrf_token": token, "language": "en", "next": "/supervision"})
