@@ -34,6 +34,8 @@ class User(Base):
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime())
     last_login_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime(), default=None)
+    # The language the pages speak to this user ("zh" or "en"), chosen with the language switch.
+    language: Mapped[str] = mapped_column(String(8), default="zh", server_default="zh")
 
     districts: Mapped[list[District]] = relationship(secondary=user_districts, lazy="raise")
 

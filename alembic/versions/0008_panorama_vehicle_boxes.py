@@ -4,7 +4,7 @@ Each panorama keeps the vehicle's box in the image's pixels (evidence_files.box_
 record page can draw it over the unaltered panorama (docs/evidence.md).
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-02 07:40:00
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from alembic import op
 
 
 revision: str = "0008"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -25,6 +25,7 @@ class UserView:
     role: Role
     districts: tuple[str, ...]  # empty: the whole city
     disabled: bool
+    last_login_at: dt.datetime | None = None  # shown on the users page; not part of the audited state
 
     @property
     def whole_city(self) -> bool:
@@ -36,7 +37,8 @@ class UserView:
 
 
 def view_of(user: User) -> UserView:
-    return UserView(user.id, user.username, user.role, tuple(sorted(d.code for d in user.districts)), user.disabled)
+    return UserView(user.id, user.username, user.role, tuple(sorted(d.code for d in user.districts)), user.disabled,
+                    user.last_login_at)
 
 
 def actor_of(user: User, client: str | None = None) -> Actor:
@@ -110,6 +112,17 @@ def set_role(session: Session, actor: Actor, username: str, role: Role, district
     session.flush()
     _audit(session, actor, user, "set_role", before, view_of(user))
     return view_of(user)
+
+
+def set_language(session: Session, user_id: int, language: str, languages: tuple[str, ...]) -> None:
+    """The language the pages speak to a user: their own preference, so it is not audited."""
+    if language not in languages:
+        raise InvalidInput(f"language must be one of {', '.join(languages)}")
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"user {user_id} does not exist")
+    user.language = language
+    session.flush()
 
 
 def revoke_all_tokens(session: Session, user_id: int, now: dt.datetime | None = None) -> None:

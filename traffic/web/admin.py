@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import HTMLResponse
 
 from models.enums import Role
@@ -24,6 +24,14 @@ def require_admin(actor: Actor) -> Actor:
     if actor.role != Role.ADMIN:
         raise Forbidden("configuration is for admins")
     return actor
+
+
+def admin_page_actor(actor: PageActor) -> Actor:
+    """As a dependency, the role is checked before the form is read: a non-admin gets 403, never a form error."""
+    return require_admin(actor)
+
+
+AdminActor = Annotated[Actor, Depends(admin_page_actor)]
 
 
 @router.get("/cameras", response_class=HTMLResponse)

@@ -1,6 +1,7 @@
 """The one message catalogue: every string a user reads, Chinese first, English beside it.
 
-The language is kept in a cookie (`lang`) until users have a stored preference. Templates and JavaScript read the
+A signed-in user's pages speak the language stored with the user (`users.language`, set by the language switch), so
+it follows them to any browser; before sign-in the `lang` cookie chooses. Templates and JavaScript read the
 same catalogue: pages get `t(key)`, scripts get the messages they need in a JSON data block.
 """
 from __future__ import annotations
@@ -24,7 +25,8 @@ def catalogue() -> dict[str, dict[str, str]]:
 
 
 def language_of(request: Request) -> str:
-    chosen = request.cookies.get(LANGUAGE_COOKIE, DEFAULT_LANGUAGE)
+    """The signed-in user's language (`page_actor` puts it on the request), else the cookie's, else Chinese."""
+    chosen = getattr(request.state, "user_language", None) or request.cookies.get(LANGUAGE_COOKIE, DEFAULT_LANGUAGE)
     return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
 
 

@@ -14,13 +14,13 @@ from traffic.api.accounts import passwords_of
 from traffic.api.auth import client_address
 from traffic.api.deps import DbSession
 from traffic.api.records import evidence_writer
-from traffic.errors import InvalidInput, TooManyAttempts
+from traffic.errors import InvalidInput, TooManyAttempts, Unauthorized
 from traffic.db import transaction
-from traffic.services import audit, review_queue
+from traffic.services import accounts, audit, review_queue
 from traffic.services.record_state import DeadlineClock
 from traffic.services.review_queue import QueueFilters
 from traffic.services.login import LoginPolicy, sign_in
-from traffic.services.tokens import revoke_token
+from traffic.services.tokens import revoke_token, user_of_token
 from traffic.web import session as web_session
 from traffic.web.i18n import LANGUAGE_COOKIE, LANGUAGES, Translator, language_of
 from traffic.web.rendering import render
@@ -77,11 +77,19 @@ def logout(request: Request, session: DbSession, csrf_token: Annotated[str, Form
 
 
 @router.post("/language")
-def switch_language(request: Request, language: Annotated[str, Form()], csrf_token: Annotated[str, Form()],
-                    next: Annotated[str, Form()] = "/") -> RedirectResponse:
+def switch_language(request: Request, session: DbSession, language: Annotated[str, Form()],
+                    csrf_token: Annotated[str, Form()], next: Annotated[str, Form()] = "/") -> RedirectResponse:
+    """Signed in: the choice is stored with the user, so it follows them to other browsers. The cookie is set too,
+    for the sign-in form after signing out."""
     check_csrf(request, csrf_token)
     if language not in LANGUAGES:
         raise InvalidInput(f"language must be one of {', '.join(LANGUAGES)}")
+    token = web_session.session_token(request)
+    if token is not None:
+        try:
+            accounts.set_language(session, user_of_token(session, token).id, language, LANGUAGES)
+        except Unauthorized:
+            pass  # an expired session still switches the sign-in form's language through the cookie
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 86400, samesite="lax", httponly=True, path="/")
     return response

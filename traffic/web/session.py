@@ -132,9 +132,11 @@ def page_actor(request: Request, session: DbSession) -> Actor:
     if token is None:
         raise SignInRequired("sign in first")
     try:
-        return actor_of(user_of_token(session, token), client_address(request))
+        user = user_of_token(session, token)
     except Unauthorized as exc:
         raise SignInRequired(exc.detail) from exc
+    request.state.user_language = user.language  # the pages speak the user's own language (i18n.language_of)
+    return actor_of(user, client_address(request))
 
 
 def session_cookie_token(request: Request) -> str | None:

@@ -148,7 +148,7 @@ def test_no_serious_accessibility_violation_on_any_page(page, live) -> None:
     page.keyboard.press("?")
     assert run_axe(page) == [], "keys"
     for username, paths in (("chief", ("/supervision",)),
-                            ("admin", ("/admin/cameras", f"/admin/cameras/{live.town.east.camera.code}/zone",
+                            ("admin", ("/admin/cameras", "/admin/users", f"/admin/cameras/{live.town.east.camera.code}/zone",
                                        f"/admin/cameras/{live.town.west.camera.code}/zone",
                                        *(f"/admin/config/{kind.plural}" for kind in KINDS)))):
         page.context.clear_cookies()
