@@ -32,10 +32,15 @@ class RecordCodes(NamedTuple):
 def select_records_with_codes() -> Select:
     """SELECT records with their codes, one row per record: (record, camera, segment, district, slot, rule, unit)."""
     slot = aliased(TimeSlot)
+    query = select(EnforcementRecord, Camera.code, RoadSegment.code, District.code, slot.code, RestrictionRule.code,
+                   Unit.code)
+    return join_record_places(query, slot)
+
+
+def join_record_places(query: Select, slot=TimeSlot) -> Select:
+    """Join a SELECT of records to their camera, segment, district, time slot (``slot``), rule and unit, if any."""
     return (
-        select(EnforcementRecord, Camera.code, RoadSegment.code, District.code, slot.code, RestrictionRule.code,
-               Unit.code)
-        .join(Camera, Camera.id == EnforcementRecord.camera_id)
+        query.join(Camera, Camera.id == EnforcementRecord.camera_id)
         .join(RoadSegment, RoadSegment.id == EnforcementRecord.segment_id)
         .join(District, District.id == EnforcementRecord.district_id)
         .join(slot, slot.id == EnforcementRecord.time_slot_id)

@@ -28,6 +28,7 @@ from traffic.services.actors import Actor
 from traffic.services.listing import ListFilters
 from traffic.services.listing import _filtered as filtered_by_codes  # the same filter semantics as the API lists
 from traffic.services.record_state import DeadlineClock, overdue_clause
+from traffic.services.record_view import join_record_places
 from traffic.services.scope import within_scope
 from traffic.services.utc import as_utc
 
@@ -64,16 +65,8 @@ class RecordView:
 
 
 def _views_query() -> Select:
-    return (
-        select(EnforcementRecord, Camera.name, RoadSegment.code, RoadSegment.name, District.name, TimeSlot.name,
-               RestrictionRule.name, Unit.name)
-        .join(Camera, Camera.id == EnforcementRecord.camera_id)
-        .join(RoadSegment, RoadSegment.id == EnforcementRecord.segment_id)
-        .join(District, District.id == EnforcementRecord.district_id)
-        .join(TimeSlot, TimeSlot.id == EnforcementRecord.time_slot_id)
-        .join(RestrictionRule, RestrictionRule.id == EnforcementRecord.rule_id)
-        .outerjoin(Unit, Unit.id == EnforcementRecord.unit_id)
-    )
+    return join_record_places(select(EnforcementRecord, Camera.name, RoadSegment.code, RoadSegment.name,
+                                     District.name, TimeSlot.name, RestrictionRule.name, Unit.name))
 
 
 def _with_evidence(session: Session, views: list[RecordView]) -> list[RecordView]:
