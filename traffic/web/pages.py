@@ -26,7 +26,15 @@ from traffic.web import session as web_session
 from traffic.web.i18n import LANGUAGE_COOKIE, LANGUAGES, Translator, language_of
 from traffic.web.rendering import render
 from traffic.web.session import PageActor, check_csrf
-from traffic.web.views import allowed_actions, city_clock, evidence_items, local_text, record_json
+from traffic.web.views import (
+    allowed_actions,
+    city_clock,
+    evidence_items,
+    local_date,
+    local_text,
+    record_json,
+    vehicle_type_of,
+)
 
 router = APIRouter(include_in_schema=False)
 FILTER_NAMES = ("district", "segment", "time_slot", "vehicle_type", "camera", "unit", "status", "overdue", "from", "to")
@@ -123,19 +131,13 @@ class QueueQuery:
 
 
 def _filters(tz: ZoneInfo, q: QueueQuery) -> QueueFilters:
-    if q.vehicle_type and q.vehicle_type not in {v.value for v in VehicleType}:
-        raise InvalidInput(f"vehicle type {q.vehicle_type!r} does not exist")
+    vehicle_type_of(q.vehicle_type)  # refuses an unknown type or status before any query
     if q.status:
-        review_queue.statuses_of(q.status)  # refuses an unknown status before any query
+        review_queue.statuses_of(q.status)
 
     def day_start(text: str | None, plus_days: int = 0) -> dt.datetime | None:
-        if not text:
-            return None
-        try:
-            day = dt.date.fromisoformat(text)
-        except ValueError as exc:
-            raise InvalidInput(f"{text!r} is not a date (YYYY-MM-DD)") from exc
-        return dt.datetime.combine(day + dt.timedelta(days=plus_days), dt.time(), tz)
+        day = local_date(text)
+        return None if day is None else dt.datetime.combine(day + dt.timedelta(days=plus_days), dt.time(), tz)
 
     return QueueFilters(district=q.district or None, segment=q.segment or None, time_slot=q.time_slot or None,
                         vehicle_type=q.vehicle_type or None, camera=q.camera or None, unit=q.unit or None,
