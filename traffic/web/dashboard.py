@@ -23,7 +23,7 @@ from traffic.services.stats import campaign, figures
 from traffic.services.stats.exports import FORMATS
 from traffic.services.stats.facts import resolve
 from traffic.services.stats.local_time import Period
-from traffic.services.stats.sites import camera_sites, sites_in_scope
+from traffic.services.stats.sites import camera_sites, last_record_day, sites_in_scope
 from traffic.web import dashboard_charts as charts
 from traffic.web.rendering import render
 from traffic.web.session import PageActor
@@ -93,6 +93,7 @@ def dashboard_page(request: Request, session: DbSession, actor: PageActor,
     sites = camera_sites(session, actor.district_ids)
     summary = figures.summary(session, period, scope, clock.now, rate=q.rate)
     return render(request, "dashboard.html", {
+        "latest": _latest(session, actor, period, q) if not summary["records"] else None,
         "actor": actor, "period": period, "codes": codes, "rate": q.rate, "interval": q.interval,
         "choices": review_queue.filter_choices(session, actor), "cameras": [(s.code, s.name) for s in sites],
         "vehicle_types": [v.value for v in VehicleType], "intervals": TREND_INTERVALS,
@@ -105,6 +106,16 @@ def dashboard_page(request: Request, session: DbSession, actor: PageActor,
         "ranking": _ranking(campaign.ranking(session, period, scope, clock.now), links),
         "exports": [(fmt, links.export(fmt)) for fmt in FORMATS],
     })
+
+
+def _latest(session, actor, period: Period, q: DashboardQuery) -> dict | None:
+    """For a period without records: the same view over the days up to the latest record, if it lies before."""
+    last = last_record_day(session, actor.district_ids, period.tz)
+    if last is None or last >= period.start:
+        return None
+    params = {name: value for name, value in vars(q).items() if value and name not in ("since", "until")}
+    params |= {"from": (last - dt.timedelta(days=period.days - 1)).isoformat(), "to": last.isoformat()}
+    return {"day": last, "href": "/dashboard?" + urlencode(params)}
 
 
 def _headline(summary: dict, links: Links) -> list[dict]:

@@ -195,3 +195,12 @@ def test_a_city_tile_server_draws_beneath_the_map_and_is_the_one_origin_allowed(
 def test_a_tile_url_that_cannot_be_one_origin_is_refused(url: str) -> None:
     with pytest.raises(ValidationError):
         Settings(env="test", map_tile_url=url)
+
+
+def test_an_empty_period_offers_the_days_up_to_the_latest_record(client, june) -> None:
+    sign_in(client, "east_reviewer")
+    page = client.get("/dashboard?from=2024-01-01&to=2024-01-28&vehicle_type=e_tricycle").text
+    link = unescape(re.search(r'<p class="notice" id="latest">.*?2023-06-05.*?<a href="([^"]+)"', page, re.S).group(1))
+    assert _query(link) == {"vehicle_type": "e_tricycle", "interval": "day", "from": "2023-05-09", "to": "2023-06-05"}
+    assert _figures(client.get(link).text)["records"][1] == "4"
+    assert 'id="latest"' not in client.get(f"/dashboard?{JUNE}").text

@@ -1,12 +1,16 @@
-"""Camera sites for the dashboard's map (挂图作战): where each camera stands, within what a caller may see."""
+"""What the dashboard needs besides the figures: where each camera stands (the map, 挂图作战), and the last day with
+records, within what a caller may see."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Camera, RoadSegment
+from models import Camera, EnforcementRecord, RoadSegment
+from traffic.services.utc import as_utc
 from traffic.services.stats.facts import Scope
 
 
@@ -42,3 +46,13 @@ def sites_in_scope(sites: list[CameraSite], scope: Scope) -> list[CameraSite]:
             and (scope.segment_id is None or site.segment_id == scope.segment_id)
             and (scope.camera_id is None or site.camera_id == scope.camera_id)
             and (scope.districts is None or site.district_id in scope.districts)]
+
+
+def last_record_day(session: Session, districts: frozenset[int] | None, tz: ZoneInfo) -> dt.date | None:
+    """The local day of the latest record in these districts (None: the whole city); None when there is none.
+    An empty period offers the days up to it (a demo's or an archive's history lies in the past)."""
+    query = select(func.max(EnforcementRecord.captured_at))
+    if districts is not None:
+        query = query.where(EnforcementRecord.district_id.in_(sorted(districts)))
+    latest = session.scalar(query)
+    return None if latest is None else as_utc(latest).astimezone(tz).date()
