@@ -40,6 +40,7 @@ class LineChart:
     left: int
     top: float
     points: tuple[tuple[float, float], ...]  # (x, y) per bucket, in the same order as the values
+    counts: bool = False  # whole numbers: no "2.5" on the axis
 
     @property
     def polyline(self) -> str:
@@ -48,7 +49,8 @@ class LineChart:
     @property
     def ticks(self) -> list[tuple[float, float]]:
         """(value, y) for the bottom, middle and top of the axis."""
-        return [(v, _y(self.height, self.top, v)) for v in (0, self.top / 2, self.top)]
+        middle = () if self.counts and self.top % 2 else (self.top / 2,)
+        return [(v, _y(self.height, self.top, v)) for v in (0, *middle, self.top)]
 
 
 def line_chart(values: list[float | None], width: int = 720, height: int = 150, left: int = 56) -> LineChart:
@@ -56,7 +58,8 @@ def line_chart(values: list[float | None], width: int = 720, height: int = 150, 
     shown = [v or 0 for v in values]
     top = nice_ceiling(max(shown, default=0))
     step = (width - left - 10) / max(len(shown) - 1, 1)
-    return LineChart(width, height, left, top, tuple((left + i * step, _y(height, top, v)) for i, v in enumerate(shown)))
+    points = tuple((left + i * step, _y(height, top, v)) for i, v in enumerate(shown))
+    return LineChart(width, height, left, top, points, counts=all(isinstance(v, int) for v in shown))
 
 
 def heat_level(value: float | None, highest: float) -> int:

@@ -35,7 +35,9 @@ def test_heat_levels_grow_with_the_value_and_nothing_is_level_0(value, level: in
 def test_a_line_chart_puts_the_highest_value_at_its_top_and_none_at_the_bottom() -> None:
     chart = line_chart([0, None, 4, 2])
     assert chart.top == 5
-    bottom, _, top = (y for _, y in chart.ticks)
+    assert [value for value, _ in chart.ticks] == [0, 5]  # counts: no half-way tick at 2.5
+    assert [value for value, _ in line_chart([0.5, 0.1]).ticks] == [0, 0.25, 0.5]
+    bottom, top = (y for _, y in chart.ticks)
     assert chart.points[0][1] == chart.points[1][1] == bottom
     assert top < chart.points[2][1] < chart.points[3][1] < bottom
     assert [x for x, _ in chart.points] == sorted(x for x, _ in chart.points)
