@@ -118,7 +118,7 @@ def _latest(session, actor, period: Period, q: DashboardQuery) -> dict | None:
     return {"day": last, "href": "/dashboard?" + urlencode(params)}
 
 
-def _headline(summary: dict, links: Links) -> list[dict]:
+def _headline(summary: dict, links: Links) -> tuple[list[dict], list[dict]]:
     """The headline figures, each with the queue of the records it counts (sightings: the records among them)."""
     rows = [
         {"key": "sightings", "value": summary["sightings"], "rate": summary.get("sightings_rate"),
@@ -130,7 +130,7 @@ def _headline(summary: dict, links: Links) -> list[dict]:
     ]
     statuses = [{"status": status, "value": n, "href": links.queue(status)}
                 for status, n in summary["by_status"].items()]
-    return [rows, statuses]
+    return rows, statuses
 
 
 def _trend(series: dict, period: Period, q: DashboardQuery, links: Links) -> dict:
