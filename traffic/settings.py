@@ -4,6 +4,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -64,6 +65,8 @@ class Settings(BaseSettings):
     camera_retry_s: float = Field(default=30.0, gt=0, description="first wait before a quarantined camera is retried")
     camera_retry_max_s: float = Field(default=1800.0, gt=0, description="longest wait between quarantine retries")
     queue_reconcile_s: float = Field(default=30.0, gt=0, description="Redis: re-announce frames queued this long")
+    map_tile_url: str | None = Field(
+        default=None, description="the city's own map tiles under the dashboard's map: https://host/{z}/{x}/{y}.png")
 
     @field_validator("timezone")
     @classmethod
@@ -80,6 +83,28 @@ class Settings(BaseSettings):
         if value and not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError(f"TRAFFIC_QUEUE_URL must be a redis://, rediss:// or unix:// URL, got {value!r}")
         return value or None
+
+    @field_validator("map_tile_url")
+    @classmethod
+    def _tile_template(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        # The pages' CSP allows this one origin for images: it must be an absolute http(s) URL with no credentials.
+        if parts.scheme not in ("http", "https") or not parts.hostname or "{" in parts.netloc or parts.username \
+                or parts.password:
+            raise ValueError(f"TRAFFIC_MAP_TILE_URL must be an http:// or https:// URL, got {value!r}")
+        missing = [p for p in ("{z}", "{x}", "{y}") if p not in value]
+        if missing:
+            raise ValueError(f"TRAFFIC_MAP_TILE_URL needs the placeholders {{z}}, {{x}} and {{y}}; missing {missing}")
+        return value
+
+    def map_tile_origin(self) -> str | None:
+        """scheme://host[:port] of the tile server, the one origin the pages may load images from besides their own."""
+        if not self.map_tile_url:
+            return None
+        parts = urlsplit(self.map_tile_url)
+        return f"{parts.scheme}://{parts.netloc}"
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

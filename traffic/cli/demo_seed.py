@@ -45,3 +45,12 @@ def seed_demo(settings, records: int) -> str:
         first, last = default_period(session)
         return seed_history(session, records=records, sightings=None, start=first, end=last, seed=1,
                             default_timezone=settings.timezone).summary()
+
+
+def history_dashboard_path(settings, days: int = 28) -> str:
+    """The dashboard over the last ``days`` of the demo history (it lies around the city's campaign start, in the
+    past, so the dashboard's default of the last 28 days up to today would show nothing)."""
+    factory = make_session_factory(open_engine(settings))
+    with transaction(factory) as session:
+        _, last = default_period(session)
+    return f"/dashboard?from={last - dt.timedelta(days=days - 1)}&to={last}"

@@ -114,6 +114,7 @@ def demo_command(
             echo(f"demo history: {demo_seed.seed_demo(settings, DEMO_HISTORY_RECORDS)}")
         except Conflict:
             echo("demo history: already there")
+        echo(f"dashboard over the history: http://{host}:{port}{demo_seed.history_dashboard_path(settings)}")
     if video:
         echo(f"demo footage: {DEMO_DIR / 'demo.mp4'} as camera {DEMO_CAMERA} from {DEMO_START}")
         ingest.video_command(path=DEMO_DIR / "demo.mp4", camera=DEMO_CAMERA, start=DEMO_START, stride=1)

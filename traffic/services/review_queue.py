@@ -23,26 +23,46 @@ from models import (
     Unit,
 )
 from models.enums import RecordStatus
-from traffic.errors import NotFound
+from traffic.errors import InvalidInput, NotFound
 from traffic.services.actors import Actor
 from traffic.services.listing import ListFilters
 from traffic.services.listing import _filtered as filtered_by_codes  # the same filter semantics as the API lists
 from traffic.services.record_state import DeadlineClock, overdue_clause
 from traffic.services.record_view import join_record_places
 from traffic.services.scope import within_scope
+from traffic.services.stats.facts import OPEN
 from traffic.services.utc import as_utc
 
 QUEUE_PAGE = 40
+# Besides one status, the queue's URL may ask for every status, or every open one: the figures the dashboard links
+# from count records of any status, or the open ones (the ranking's "open", services/stats/facts.py).
+ANY_STATUS, OPEN_STATUSES = "all", "open"
+STATUS_GROUPS: dict[str, tuple[str, ...] | None] = {
+    ANY_STATUS: None,
+    OPEN_STATUSES: tuple(OPEN),
+}
+
+
+def statuses_of(status: str) -> tuple[str, ...] | None:
+    """The statuses a queue ``status`` stands for (None: any); an unknown one is refused."""
+    if status in STATUS_GROUPS:
+        return STATUS_GROUPS[status]
+    if status not in set(RecordStatus):
+        raise InvalidInput(f"status {status!r} does not exist; use a record status, {ANY_STATUS} or {OPEN_STATUSES}")
+    return (status,)
 
 
 @dataclass(frozen=True)
 class QueueFilters:
-    """What the review page's URL may narrow the queue by; status defaults to pending review."""
+    """What the review page's URL may narrow the queue by; status defaults to pending review, and may also be
+    ``all`` or ``open`` (`STATUS_GROUPS`)."""
 
     district: str | None = None
     segment: str | None = None
     time_slot: str | None = None
     vehicle_type: str | None = None
+    camera: str | None = None
+    unit: str | None = None
     status: str = RecordStatus.PENDING_REVIEW
     overdue: bool = False
     since: dt.datetime | None = None
@@ -88,8 +108,12 @@ def queue(session: Session, actor: Actor, filters: QueueFilters, clock: Deadline
     query = filtered_by_codes(session, actor, _views_query(), EnforcementRecord, EnforcementRecord.captured_at,
                               ListFilters(district=filters.district, segment=filters.segment,
                                           time_slot=filters.time_slot, vehicle_type=filters.vehicle_type,
-                                          since=filters.since, until=filters.until))
-    query = query.where(EnforcementRecord.status == filters.status)
+                                          camera=filters.camera, since=filters.since, until=filters.until))
+    statuses = statuses_of(filters.status)
+    if statuses is not None:
+        query = query.where(EnforcementRecord.status.in_(statuses))
+    if filters.unit is not None:
+        query = query.where(EnforcementRecord.unit_id == _unit_id(session, actor, filters.unit))
     if filters.overdue:
         query = query.where(overdue_clause(clock))
     if after is not None:
@@ -100,6 +124,15 @@ def queue(session: Session, actor: Actor, filters: QueueFilters, clock: Deadline
     rows = session.execute(
         query.order_by(EnforcementRecord.captured_at, EnforcementRecord.id).limit(limit)).all()
     return _with_evidence(session, [RecordView(*row) for row in rows])
+
+
+def _unit_id(session: Session, actor: Actor, code: str) -> int:
+    """A unit the actor may see (a city-level one, or one of the actor's districts); any other reads as unknown."""
+    found = session.scalar(select(Unit.id).where(Unit.code == code, or_(Unit.district_id.is_(None),
+                                                                        within_scope(Unit.district_id, actor))))
+    if found is None:
+        raise NotFound(f"unit {code!r} does not exist")
+    return found
 
 
 def record_view(session: Session, actor: Actor, ref: str | int) -> RecordView:

@@ -10,18 +10,29 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from traffic.errors import TrafficError
-from traffic.web import admin, config_pages, pages, supervision, users_admin
+from traffic.web import admin, config_pages, dashboard, pages, supervision, users_admin
 from traffic.web.rendering import render
 from traffic.web.session import SignInRequired, session_cookie_token
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-# No inline script or style anywhere; images come from our own evidence routes.
-CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                           "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
-                           "object-src 'none'")
-PAGE_HEADERS = ((b"content-security-policy", CONTENT_SECURITY_POLICY.encode()), (b"x-content-type-options", b"nosniff"),
-                (b"referrer-policy", b"same-origin"), (b"x-frame-options", b"DENY"))
-PAGE_HEADER_NAMES = frozenset(name for name, _ in PAGE_HEADERS)
+# No inline script or style anywhere; images come from our own evidence routes (and, when one is set, from the
+# city's own map tile server, that one origin only).
+POLICY_TEMPLATE = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:{tiles}; "
+                   "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+CONTENT_SECURITY_POLICY = POLICY_TEMPLATE.format(tiles="")
+OTHER_PAGE_HEADERS = ((b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"),
+                      (b"x-frame-options", b"DENY"))
+
+
+def content_security_policy(tile_origin: str | None = None) -> str:
+    return POLICY_TEMPLATE.format(tiles=f" {tile_origin}" if tile_origin else "")
+
+
+def page_headers(tile_origin: str | None = None) -> tuple[tuple[bytes, bytes], ...]:
+    return ((b"content-security-policy", content_security_policy(tile_origin).encode()), *OTHER_PAGE_HEADERS)
+
+
+PAGE_HEADER_NAMES = frozenset(name for name, _ in page_headers())
 NOT_PAGES = ("/api/", "/docs", "/redoc", "/openapi.json", "/healthz")
 
 
@@ -37,8 +48,9 @@ class PageSecurityHeaders:
     policy only governs documents.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, headers: tuple[tuple[bytes, bytes], ...] = page_headers()) -> None:
         self.app = app
+        self.headers = list(headers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not is_page_path(scope["path"]):
@@ -48,7 +60,7 @@ class PageSecurityHeaders:
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start" and _is_html(message):
                 headers = [(n, v) for n, v in message.get("headers", []) if n.lower() not in PAGE_HEADER_NAMES]
-                message = {**message, "headers": headers + list(PAGE_HEADERS)}
+                message = {**message, "headers": headers + self.headers}
             await send(message)
 
         await self.app(scope, receive, with_headers)
@@ -59,10 +71,11 @@ def _is_html(message: Message) -> bool:
 
 
 def install_web(app: FastAPI) -> None:
-    for router in (pages.router, supervision.router, admin.router, config_pages.router, users_admin.router):
+    for router in (pages.router, dashboard.router, supervision.router, admin.router, config_pages.router,
+                   users_admin.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.add_middleware(PageSecurityHeaders)
+    app.add_middleware(PageSecurityHeaders, headers=page_headers(app.state.settings.map_tile_origin()))
     # The pages' scripts call the API with the session cookie; a bearer token, when sent, still comes first.
     app.state.credential_readers = (*app.state.credential_readers, session_cookie_token)
 

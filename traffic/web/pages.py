@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from models.enums import ActionTaken, DismissReason, RecordStatus, Role, VehicleType
@@ -25,10 +26,18 @@ from traffic.web import session as web_session
 from traffic.web.i18n import LANGUAGE_COOKIE, LANGUAGES, Translator, language_of
 from traffic.web.rendering import render
 from traffic.web.session import PageActor, check_csrf
-from traffic.web.views import allowed_actions, city_clock, evidence_items, local_text, record_json
+from traffic.web.views import (
+    allowed_actions,
+    city_clock,
+    evidence_items,
+    local_date,
+    local_text,
+    record_json,
+    vehicle_type_of,
+)
 
 router = APIRouter(include_in_schema=False)
-FILTER_NAMES = ("district", "segment", "time_slot", "vehicle_type", "status", "overdue", "from", "to")
+FILTER_NAMES = ("district", "segment", "time_slot", "vehicle_type", "camera", "unit", "status", "overdue", "from", "to")
 
 
 def _safe_next(target: str | None) -> str:
@@ -105,26 +114,35 @@ def home(actor: PageActor) -> RedirectResponse:
     return RedirectResponse(HOME_OF_ROLE[actor.role], status_code=303)
 
 
-def _filters(tz: ZoneInfo, district: str | None, segment: str | None, time_slot: str | None,
-             vehicle_type: str | None, status: str | None, overdue: bool, since: str | None,
-             until: str | None) -> QueueFilters:
-    if vehicle_type and vehicle_type not in {v.value for v in VehicleType}:
-        raise InvalidInput(f"vehicle type {vehicle_type!r} does not exist")
-    if status and status not in set(RecordStatus):
-        raise InvalidInput(f"status {status!r} does not exist")
+@dataclass(frozen=True)
+class QueueQuery:
+    """The queue's filters as the URL writes them (empty fields mean "any"); `from` and `to` are local dates."""
+
+    district: str | None = None
+    segment: str | None = None
+    time_slot: str | None = None
+    vehicle_type: str | None = None
+    camera: str | None = None
+    unit: str | None = None
+    status: str | None = None
+    overdue: bool = False
+    since: str | None = Query(None, alias="from")
+    until: str | None = Query(None, alias="to")
+
+
+def _filters(tz: ZoneInfo, q: QueueQuery) -> QueueFilters:
+    vehicle_type_of(q.vehicle_type)  # refuses an unknown type or status before any query
+    if q.status:
+        review_queue.statuses_of(q.status)
 
     def day_start(text: str | None, plus_days: int = 0) -> dt.datetime | None:
-        if not text:
-            return None
-        try:
-            day = dt.date.fromisoformat(text)
-        except ValueError as exc:
-            raise InvalidInput(f"{text!r} is not a date (YYYY-MM-DD)") from exc
-        return dt.datetime.combine(day + dt.timedelta(days=plus_days), dt.time(), tz)
+        day = local_date(text)
+        return None if day is None else dt.datetime.combine(day + dt.timedelta(days=plus_days), dt.time(), tz)
 
-    return QueueFilters(district=district or None, segment=segment or None, time_slot=time_slot or None,
-                        vehicle_type=vehicle_type or None, status=status or RecordStatus.PENDING_REVIEW,
-                        overdue=overdue, since=day_start(since), until=day_start(until, plus_days=1))
+    return QueueFilters(district=q.district or None, segment=q.segment or None, time_slot=q.time_slot or None,
+                        vehicle_type=q.vehicle_type or None, camera=q.camera or None, unit=q.unit or None,
+                        status=q.status or RecordStatus.PENDING_REVIEW, overdue=q.overdue,
+                        since=day_start(q.since), until=day_start(q.until, plus_days=1))
 
 
 def _queue_items(request: Request, clock: DeadlineClock, session, actor, filters: QueueFilters,
@@ -135,34 +153,29 @@ def _queue_items(request: Request, clock: DeadlineClock, session, actor, filters
 
 
 @router.get("/review", response_class=HTMLResponse)
-def review_page(request: Request, session: DbSession, actor: PageActor, district: str | None = None,
-                segment: str | None = None, time_slot: str | None = None, vehicle_type: str | None = None,
-                status: str | None = None, overdue: bool = False, since: str | None = Query(None, alias="from"),
-                until: str | None = Query(None, alias="to")) -> HTMLResponse:
+def review_page(request: Request, session: DbSession, actor: PageActor,
+                q: Annotated[QueueQuery, Depends()]) -> HTMLResponse:
     clock = city_clock(request, session)
-    filters = _filters(clock.tz, district, segment, time_slot, vehicle_type, status, overdue, since, until)
+    filters = _filters(clock.tz, q)
     items = _queue_items(request, clock, session, actor, filters)
     query = {k: v for k, v in request.query_params.items() if k in FILTER_NAMES and v}
     return render(request, "review.html", {
         "actor": actor, "items": items, "filters": filters, "query": query, "page_size": review_queue.QUEUE_PAGE,
         "more_url": "/review/items?" + urlencode(query),
         "choices": review_queue.filter_choices(session, actor),
-        "statuses": list(RecordStatus), "vehicle_types": [v.value for v in VehicleType],
-        "reasons": list(DismissReason), "period": {"from": since or "", "to": until or ""},
+        "statuses": [*review_queue.STATUS_GROUPS, *RecordStatus], "vehicle_types": [v.value for v in VehicleType],
+        "reasons": list(DismissReason), "period": {"from": q.since or "", "to": q.until or ""},
         "actions_taken": list(ActionTaken),
         "script_data": {"items": items, "role": actor.role, "page_size": review_queue.QUEUE_PAGE},
     })
 
 
 @router.get("/review/items")
-def review_items(request: Request, session: DbSession, actor: PageActor, after_id: int | None = None,
-                 after_utc: dt.datetime | None = None, district: str | None = None, segment: str | None = None,
-                 time_slot: str | None = None, vehicle_type: str | None = None, status: str | None = None,
-                 overdue: bool = False, since: str | None = Query(None, alias="from"),
-                 until: str | None = Query(None, alias="to")) -> JSONResponse:
+def review_items(request: Request, session: DbSession, actor: PageActor, q: Annotated[QueueQuery, Depends()],
+                 after_id: int | None = None, after_utc: dt.datetime | None = None) -> JSONResponse:
     """The next records of the queue after the last one the page holds (the page fetches them ahead)."""
     clock = city_clock(request, session)
-    filters = _filters(clock.tz, district, segment, time_slot, vehicle_type, status, overdue, since, until)
+    filters = _filters(clock.tz, q)
     after = (after_utc, after_id) if after_id is not None and after_utc is not None else None
     return JSONResponse({"items": _queue_items(request, clock, session, actor, filters, after)})
 

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from sqlalchemy.orm import Session
 
-from models.enums import RecordStatus, Role
+from models.enums import RecordStatus, Role, VehicleType
+from traffic.errors import InvalidInput
 from traffic.services.record_state import DeadlineClock, deadline_fields
 from traffic.services.review_queue import RecordView, summary
 from traffic.services.transitions import STEPS
@@ -35,6 +36,26 @@ def allowed_actions(status: str, role: Role) -> list[str]:
 def city_clock(request: Request, session: Session) -> DeadlineClock:
     """Now, in the city's timezone (the city file's, else the deployment's): how pages show times and judge deadlines."""
     return DeadlineClock.of_city(session, request.app.state.settings.timezone)
+
+
+def local_date(text: str | None) -> dt.date | None:
+    """A local date from a page's URL (`from`, `to`); empty means none."""
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidInput(f"{text!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def vehicle_type_of(text: str | None) -> VehicleType | None:
+    """A vehicle type from a page's URL; empty means any, an unknown one is refused (422)."""
+    if not text:
+        return None
+    try:
+        return VehicleType(text)
+    except ValueError as exc:
+        raise InvalidInput(f"vehicle type {text!r} does not exist") from exc
 
 
 def local_text(value: dt.datetime | None, tz: ZoneInfo) -> str:

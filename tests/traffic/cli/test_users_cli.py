@@ -100,6 +100,8 @@ def test_demo_creates_its_two_logins_once(database, monkeypatch) -> None:
     assert first.exit_code == 0, first.output
     assert "demo-admin / demo-password-1 (admin, 全市 whole city)" in first.output
     assert "demo-reviewer / demo-password-1 (reviewer, D1)" in first.output
+    # The history lies around the demo city's campaign start (2023-06-01): the demo names the dashboard over it.
+    assert "dashboard over the history: http://127.0.0.1:8000/dashboard?from=2023-07-27&to=2023-08-23" in first.output
     second = run("demo", "--no-serve", "--no-video")
     assert "demo-password-1" not in second.output and "exists; password unchanged" in second.output
 

@@ -35,6 +35,7 @@ PAGES: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/review/items"): USERS,
     ("GET", "/review/items/{record_id}"): USERS,
     ("GET", "/records/{record_no}"): USERS,
+    ("GET", "/dashboard"): USERS,  # statistics: every signed-in role, as the stats API (scoped to their districts)
     ("GET", "/supervision"): SUPERVISING,
     ("GET", "/admin/cameras"): ADMIN,
     ("GET", "/admin/cameras/{code}/zone"): ADMIN,

@@ -161,3 +161,32 @@ def test_times_are_shown_in_the_citys_timezone_from_the_city_file(client, sessio
     june_4 = _queue(client.get("/review?from=2023-06-04&to=2023-06-04").text)
     assert [i["record_no"] for i in june_4] == [r.record_no for r in town.east_records]
     assert _queue(client.get("/review?from=2023-06-05&to=2023-06-05").text) == []
+
+
+def test_the_queue_filters_by_camera_unit_and_status_groups(client, session, town) -> None:
+    """What the dashboard's links ask for: one camera's records, one unit's, any status, or the open ones."""
+    sign_in(client, "chief")
+    by = lambda query: [i["record_no"] for i in _queue(client.get(f"/review?{query}").text)]  # noqa: E731
+    east = [r.record_no for r in town.east_records]
+    assert by(f"camera={town.west.camera.code}") == [town.west_records[0].record_no]
+    assert by(f"camera={town.east.camera.code}") == east
+    closed, assigned = town.east_records[0], town.east_records[1]
+    closed.status = "closed"
+    assigned.status, assigned.unit_id, assigned.due_date = "assigned", town.unit.id, dt.date(2030, 1, 1)
+    session.flush()
+    assert by(f"camera={town.east.camera.code}") == east[2:]  # the default is still pending review
+    assert by(f"camera={town.east.camera.code}&status=all") == east
+    assert by(f"camera={town.east.camera.code}&status=open") == east[1:]
+    assert by(f"unit={town.unit.code}&status=all") == [assigned.record_no]
+    page = client.get(f"/review?camera={town.east.camera.code}&status=all").text
+    assert 'value="all" selected' in page and f'name="camera" value="{town.east.camera.code}"' in page
+    assert client.get("/review?status=everything").status_code == 422
+    assert client.get("/review?camera=NO-SUCH-CAM").status_code == 404
+    assert client.get("/review?unit=NO-SUCH-UNIT").status_code == 404
+
+
+def test_a_camera_or_unit_of_another_district_reads_as_unknown(client, town) -> None:
+    sign_in(client, "west_reviewer")
+    assert client.get(f"/review?camera={town.east.camera.code}").status_code == 404
+    assert client.get(f"/review?unit={town.unit.code}").status_code == 404  # the unit belongs to the east
+    assert client.get(f"/review/items?camera={town.east.camera.code}").status_code == 404
