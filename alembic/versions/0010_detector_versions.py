@@ -71,6 +71,8 @@ def upgrade() -> None:
             batch.add_column(sa.Column("detector_version_id", sa.Integer(), nullable=True))
     with op.batch_alter_table("enforcement_records") as batch:
         batch.add_column(sa.Column("evidence_format", sa.Integer(), server_default="1", nullable=False))
+    with op.batch_alter_table("camera_states") as batch:
+        batch.add_column(sa.Column("state_detector_version_id", sa.Integer(), nullable=True))
 
     _backfill(versions)
 
@@ -113,6 +115,8 @@ def downgrade() -> None:
     ))
     with op.batch_alter_table("sightings") as batch:
         batch.alter_column("model_version", existing_type=sa.String(length=200), nullable=False)
+    with op.batch_alter_table("camera_states") as batch:
+        batch.drop_column("state_detector_version_id")
     with op.batch_alter_table("enforcement_records") as batch:
         batch.drop_column("evidence_format")
     for table in ("enforcement_records", "sightings"):

@@ -187,15 +187,18 @@ class CameraProcessor:
         with transaction(self.session_factory) as session:  # choosing may register the default model
             camera = load_camera_by_id(session, camera_id)
             row = session.execute(
-                select(CameraState.state, CameraState.epoch, CameraState.last_captured_at).where(
-                    CameraState.camera_id == camera_id
-                )
+                select(CameraState.state, CameraState.epoch, CameraState.last_captured_at,
+                       CameraState.state_detector_version_id).where(CameraState.camera_id == camera_id)
             ).one()
             generation = self.pipelines.generation(session)
             detector = self.pipelines.choose(session, camera_id)
         pipeline = self.pipelines.pipeline_for(camera, row.state, inertia=self.settings.zone_inertia,
                                                detector=detector)
-        return CameraRun(camera, token, pipeline, row.epoch, row.last_captured_at, detector, generation)
+        run = CameraRun(camera, token, pipeline, row.epoch, row.last_captured_at, detector, generation)
+        seen_by = row.state_detector_version_id
+        if row.state is not None and None not in (seen_by, detector) and seen_by != detector.id:
+            self._switch(run, detector, ended_by=seen_by)  # activated while no worker held the camera
+        return run
 
     def _reopen(self, run: CameraRun) -> None:
         fresh = self._open(run.camera.id, run.token)
@@ -212,22 +215,27 @@ class CameraProcessor:
         with transaction(self.session_factory) as session:
             chosen = self.pipelines.choose(session, run.camera.id)
         run.generation = generation
-        if (chosen.id if chosen is not None else None) == run.version_id:
-            return
+        if chosen is not None and chosen.id != run.version_id:
+            self._switch(run, chosen, ended_by=run.version_id)
+
+    def _switch(self, run: CameraRun, detector: DetectorLike, *, ended_by: int | None) -> None:
+        """End the open tracks (as seen by version ``ended_by``) and go on with ``detector`` from an empty tracker."""
         now = self.clock()
         with transaction(self.session_factory) as session:
-            self._finish_tracks(session, run, chosen)
-            self.leases.fence(session, run.camera.id, run.token, now, state=None, epoch=run.epoch, updated_at=now)
+            self._finish_tracks(session, run, detector, ended_by=ended_by)
+            self.leases.fence(session, run.camera.id, run.token, now, state=None, state_detector_version_id=None,
+                              epoch=run.epoch, updated_at=now)
         log.info("camera %s now runs detector version #%s", run.camera.code, run.version_id)
 
-    def _finish_tracks(self, session: Session, run: CameraRun, detector: DetectorLike | None = None) -> None:
-        """End every open track (with the current epoch's keys) and start the next epoch from nothing, on
-        ``detector`` when given (else the same one)."""
+    def _finish_tracks(self, session: Session, run: CameraRun, detector: DetectorLike | None = None, *,
+                       ended_by: int | None = None) -> None:
+        """End every open track (with the current epoch's keys, recorded as seen by ``ended_by``, default the run's
+        version) and start the next epoch from nothing, on ``detector`` when given (else the same one)."""
         with self.pipelines.lock:
             events = run.pipeline.finish()
         self.recorder.apply(
             session, run.camera, events, source=SOURCE, track_prefix=run.track_prefix, frame_pk=None,
-            images=frames.StoredFrameImages(session), detector_version_id=run.version_id,
+            images=frames.StoredFrameImages(session), detector_version_id=ended_by or run.version_id,
         )
         if detector is not None:
             run.detector = detector
@@ -301,7 +309,8 @@ class CameraProcessor:
             )
             frames.mark_done(session, frame.pk, now)
             self.leases.fence(
-                session, run.camera.id, run.token, now, state=run.pipeline.checkpoint(), epoch=run.epoch,
+                session, run.camera.id, run.token, now, state=run.pipeline.checkpoint(),
+                state_detector_version_id=run.version_id, epoch=run.epoch,
                 last_captured_at=frame.captured_at, last_frame_id=frame.frame_id, updated_at=now, **LIFTED,
             )
         run.last_captured_at = frame.captured_at
