@@ -71,4 +71,6 @@ def test_the_event_carries_the_api_shape_and_the_manifest_the_facts_fixed_at_cap
         "district": answer["district"], "rule": answer["rule"], "time_slot": answer["time_slot"],
         "captured_at": "2023-06-04T23:40:01.000000Z", "vehicle_type": record.vehicle_type,
         "plate_state": "unplated", "plate_text": None,
+        # format 2 (evidence_format): the detector version, not a record field (test rows have no weights)
+        "detector": {"name": "test", "version": "1", "sha256": None},
     }
