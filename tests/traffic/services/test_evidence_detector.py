@@ -1,4 +1,4 @@
-"""The evidence manifest names the detector version and its weights' SHA-256 (format 2); format-1 packages still verify."""
+"""The evidence manifest names the detector version and its weights' SHA-256 (format 2); format 1 still verifies."""
 from __future__ import annotations
 
 import json
