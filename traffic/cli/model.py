@@ -14,7 +14,9 @@ import typer
 
 from detection.training import EXPORT_FORMATS, TrainSettings, evaluate_model, export_model, format_report, train_model
 from traffic.cli import model_registry
+from traffic.cli.context import domain_errors
 from traffic.cli.model_registry import register_trained, weights_of
+from traffic.services.detector_versions import parse_ref
 from traffic.services.detector_metrics import metrics_of, side_by_side
 
 app = typer.Typer(help="Train, evaluate and export YOLO detection models.", no_args_is_help=True)
@@ -53,6 +55,11 @@ def train(
     base_row = None
     if base is not None:
         model, base_row = weights_of(base)
+        if register_as is not None:
+            with domain_errors():  # before the training, not after it
+                parse_ref(register_as)
+    elif register_as is not None:
+        raise typer.BadParameter("--register-as names the version trained from --base; give --base too")
     settings = TrainSettings(
         data=data, model=model, epochs=epochs, imgsz=imgsz, batch=batch, device=device, workers=workers,
         seed=seed, patience=patience, project=project, name=name,
