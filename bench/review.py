@@ -33,24 +33,27 @@ from tests.support.factories import make_city  # noqa: E402
 from traffic import migrate  # noqa: E402
 from traffic.app import create_app  # noqa: E402
 from traffic.db import make_engine, make_session_factory, transaction  # noqa: E402
+from traffic.services.detector_versions import weightless_version  # noqa: E402
 from traffic.settings import Settings  # noqa: E402
 
 PASSWORD = TEST_PASSWORD
 SEED_SQL = """
 INSERT INTO sightings (camera_id, segment_id, district_id, time_slot_id, track_key, status, source, first_seen,
-                       last_seen, vehicle_type, votes, confidence, plate_state, moved, model_version, created_at)
+                       last_seen, vehicle_type, votes, confidence, plate_state, moved, detector_version_id, created_at)
 SELECT c.camera_id, c.segment_id, c.district_id, c.slot_id, 'bench:' || g, 'closed', 'video',
        TIMESTAMPTZ '2023-06-01 00:00:00+00' + (g * INTERVAL '31 seconds'),
        TIMESTAMPTZ '2023-06-01 00:00:02+00' + (g * INTERVAL '31 seconds'),
-       'e_tricycle', '{"e_tricycle": 5}', 0.8, 'unplated', true, 'bench', now()
+       'e_tricycle', '{"e_tricycle": 5}', 0.8, 'unplated', true,
+       (SELECT id FROM detector_versions WHERE name = 'bench'), now()
 FROM generate_series(1, :n) AS g
 JOIN (SELECT row_number() OVER () - 1 AS k, * FROM bench_cities) AS c ON c.k = g % 3;
 
 INSERT INTO enforcement_records (record_no, sighting_id, camera_id, segment_id, district_id, rule_id, time_slot_id,
-       action, vehicle_type, plate_state, captured_at, review_deadline, status, reasons, created_at, updated_at)
+       action, vehicle_type, plate_state, captured_at, review_deadline, status, reasons, created_at, updated_at,
+       detector_version_id)
 SELECT 'B' || s.id, s.id, s.camera_id, s.segment_id, s.district_id, c.rule_id, s.time_slot_id, 'warning',
        s.vehicle_type, 'unplated', s.first_seen, s.first_seen + INTERVAL '10 days', 'pending_review', '["bench"]',
-       s.first_seen, s.first_seen
+       s.first_seen, s.first_seen, s.detector_version_id
 FROM sightings AS s JOIN bench_cities AS c ON c.camera_id = s.camera_id;
 ANALYZE;
 """
@@ -60,6 +63,7 @@ def seed(engine, settings: Settings, records: int) -> None:
     """The records, and two real users who sign in on the form: a reviewer of the first district and a chief."""
     with transaction(make_session_factory(engine)) as session:
         cities = [make_city(session, suffix) for suffix in ("A", "B", "C")]
+        weightless_version(session, "bench", "1", "bench rows")
         session.execute(text("CREATE TABLE bench_cities (camera_id int, segment_id int, district_id int, "
                              "slot_id int, rule_id int)"))
         for c in cities:

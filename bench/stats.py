@@ -33,6 +33,7 @@ from models.enums import Role  # noqa: E402
 from tests.support.databases import fresh_database  # noqa: E402
 from traffic import migrate  # noqa: E402
 from traffic.db import make_engine, make_session_factory, transaction  # noqa: E402
+from traffic.services.detector_versions import weightless_version  # noqa: E402
 from traffic.services.actors import Actor  # noqa: E402
 from traffic.services.stats import campaign, figures  # noqa: E402
 from traffic.services.stats.facts import StatsFilters, resolve  # noqa: E402
@@ -74,29 +75,31 @@ def generate(session: Session, sightings: int, records: int, coverage_days: int)
     # Instants spread over the year in a scrambled order (multiplying by a prime modulo n), cameras round robin.
     session.execute(text("""
         INSERT INTO sightings (camera_id, segment_id, district_id, track_key, status, source, first_seen, last_seen,
-                               vehicle_type, votes, confidence, plate_state, moved, model_version, created_at)
+                               vehicle_type, votes, confidence, plate_state, moved, detector_version_id,
+                               created_at)
         SELECT c.id, c.segment_id, c.district_id, 'b:' || g, 'closed', 'push', t.at, t.at + interval '3 seconds',
                (ARRAY['e_tricycle', 'fuel_tricycle', 'e_four_wheeler'])[1 + g % 3], '{}'::json, 0.8, 'unplated',
-               true, 'bench', t.at
+               true, :version, t.at
         FROM generate_series(1, :n) AS g
         CROSS JOIN LATERAL (SELECT CAST(:start AS timestamptz)
                             + ((g::bigint * 7919) % :n) * (:span / :n) * interval '1 second' AS at) AS t
         JOIN bench_cameras c ON c.k = g % 60
-    """), {"n": sightings, "start": start, "span": DAYS * 86400.0})
+    """), {"n": sightings, "start": start, "span": DAYS * 86400.0,
+           "version": weightless_version(session, "bench", "1", "bench rows").id})
     rule_id = session.scalar(text("SELECT id FROM restriction_rules"))
     slot_id = session.scalar(text("SELECT id FROM time_slots WHERE code = 'AM_PEAK'"))
     every = max(1, sightings // max(records, 1))
     session.execute(text("""
         INSERT INTO enforcement_records (record_no, sighting_id, camera_id, segment_id, district_id, rule_id,
             time_slot_id, action, vehicle_type, plate_state, captured_at, review_deadline, status, reasons,
-            created_at, updated_at, version, reviewed_at, reviewed_by, unit_id, due_date)
+            created_at, updated_at, version, reviewed_at, reviewed_by, unit_id, due_date, detector_version_id)
         SELECT 'B-' || s.id, s.id, s.camera_id, s.segment_id, s.district_id, :rule, :slot, 'warning', s.vehicle_type,
                s.plate_state, s.first_seen, s.first_seen + interval '10 days',
                (ARRAY['pending_review', 'confirmed', 'dismissed', 'assigned', 'actioned', 'closed'])[1 + s.id % 6],
                '[]'::json, s.first_seen, s.first_seen, 1,
                CASE WHEN s.id % 6 > 0 THEN s.first_seen + (s.id % 13) * interval '1 day' END, 'bench',
                (SELECT id FROM units ORDER BY id LIMIT 1 OFFSET s.district_id % 3),
-               CAST(s.first_seen + interval '17 days' AS date)
+               CAST(s.first_seen + interval '17 days' AS date), s.detector_version_id
         FROM sightings s WHERE s.id % :every = 0 ORDER BY s.id LIMIT :records
     """), {"rule": rule_id, "slot": slot_id, "every": every, "records": records})
     coverage_start = dt.datetime.combine(FIRST_DAY + dt.timedelta(days=DAYS - coverage_days), dt.time(), TZ)

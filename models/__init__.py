@@ -2,6 +2,7 @@
 from models.base import Base
 from models.accounts import ApiToken, LoginAttempt, User, user_districts
 from models.audit import AuditEntry
+from models.detectors import DetectorActivation, DetectorVersion
 from models.enums import (
     Action,
     ActionTaken,
@@ -42,6 +43,8 @@ __all__ = [
     "Action",
     "ActionTaken",
     "AuditEntry",
+    "DetectorActivation",
+    "DetectorVersion",
     "DismissReason",
     "RecordStatus",
     "Role",

@@ -49,6 +49,9 @@ class CameraState(Base):
 
     camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id", ondelete="CASCADE"), primary_key=True)
     state: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, default=None))
+    # The detector version whose tracks ``state`` holds: a camera switched while no worker held it ends those tracks
+    # (under this version) before the new one takes over. No FK: a checkpoint must never block deleting a version row.
+    state_detector_version_id: Mapped[int | None] = mapped_column(Integer, default=None)
     epoch: Mapped[int] = mapped_column(Integer, default=0)
     last_captured_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime(), default=None)
     last_frame_id: Mapped[str | None] = mapped_column(String(128), default=None)

@@ -50,7 +50,10 @@ class Sighting(Base):
     plate_text: Mapped[str | None] = mapped_column(String(16), default=None)
     plate_confidence: Mapped[float | None] = mapped_column(Float, default=None)
     moved: Mapped[bool] = mapped_column(Boolean, default=False)
-    model_version: Mapped[str] = mapped_column(String(200))
+    # The detector version that made it (models/detectors.py); the API shows it as `model_version`, NAME@VERSION.
+    detector_version_id: Mapped[int] = mapped_column(
+        ForeignKey("detector_versions.id", ondelete="RESTRICT"), index=True
+    )
     created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime())
 
 
@@ -90,6 +93,14 @@ class EnforcementRecord(Base):
     reasons: Mapped[list[str]] = mapped_column(JSON)
     anti_forgery_code: Mapped[str | None] = mapped_column(String(64), default=None)
     seal: Mapped[str | None] = mapped_column(String(64), default=None)
+    # The detector version of its sighting, kept here too so a record names its model without the sighting.
+    detector_version_id: Mapped[int] = mapped_column(
+        ForeignKey("detector_versions.id", ondelete="RESTRICT"), index=True
+    )
+    # The evidence manifest format it was sealed in: 1 before the detector was sealed, 2 with it
+    # (services/evidence_manifest.py). Packages keep verifying under the format they were sealed in.
+    # Rows written without it (every record older than the column) read as 1.
+    evidence_format: Mapped[int] = mapped_column(Integer, default=2, server_default="1")
     created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(AwareDateTime())
     # The lifecycle (docs/lifecycle.md). `version` grows with every change: a stale one is refused (409).

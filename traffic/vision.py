@@ -1,48 +1,66 @@
-"""The vision stack of one process, built once from settings: model, class map, plate reader, per-camera pipelines."""
+"""The vision stack of one process, built once from settings: models, class maps, plate reader, per-camera pipelines.
+
+The settings' model is loaded at start; other registered detector versions are loaded the first time a camera is
+switched to them (``traffic model activate``) and then shared by every camera that runs them.
+"""
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from sqlalchemy.orm import Session
 
 from detection.class_map import ClassMap
 from detection.detector import Detector, DetectorSettings
 from detection.pipeline import CameraPipeline, PipelineSettings
 from detection.sightings import SightingSettings
 from detection.zone import Zone
-from traffic.digests import file_sha256
+from models import DetectorVersion
 from traffic.errors import InvalidInput
+from traffic.services import detector_versions
 from traffic.services.cameras import CameraRef
 from traffic.settings import Settings
 
 
-def weights_digest(path: Path) -> str:
-    """A short content hash of the weights, so every sighting names exactly which model made it."""
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    return file_sha256(*files)[:12]
+@dataclass(frozen=True)
+class DetectorChoice:
+    """The detector version a camera runs: its row id (what sightings point to) and how to load it."""
+
+    id: int
+    label: str
+    weights: Path
+    class_map: dict[str, str]
+
+    @classmethod
+    def of(cls, row: DetectorVersion) -> DetectorChoice:
+        if row.weights_path is None:
+            raise InvalidInput(f"model {row.ref} has no weights on record")
+        return cls(row.id, row.label, Path(row.weights_path), dict(row.class_map))
 
 
 @dataclass
 class PipelineFactory:
-    """Loaded once per worker process; pipelines for many cameras share its model and plate reader."""
+    """Loaded once per worker process; pipelines for many cameras share its models and plate reader."""
 
     detector: Detector
     class_map: ClassMap
     plate_reader: object | None
     settings: PipelineSettings
-    model_version: str
-    # The model and the OCR engine are not safe to call from two threads at once.
+    weights: Path  # the settings' model, the one to run where nothing is activated
+    class_map_path: Path
+    detector_settings: DetectorSettings
+    # The models and the OCR engine are not safe to call from two threads at once.
     lock: threading.Lock
+    _loaded: dict[Path, tuple[Detector, ClassMap]] = field(default_factory=dict)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, keep_images: bool = False) -> PipelineFactory:
-        model_path = Path(settings.model_path)
+        model_path = Path(settings.model_path).resolve()
         if not model_path.exists():
             raise InvalidInput(f"model weights not found: {model_path} (set TRAFFIC_MODEL_PATH)")
-        class_map_path = settings.class_map_path or (
-            (model_path if model_path.is_dir() else model_path.parent) / "class_map.yaml"
-        )
-        if not Path(class_map_path).is_file():
+        class_map_path = detector_versions.class_map_path_for(model_path, settings.class_map_path)
+        if not class_map_path.is_file():
             raise InvalidInput(f"class map not found: {class_map_path} (set TRAFFIC_CLASS_MAP_PATH)")
         detector_settings = DetectorSettings(conf=settings.detector_conf, device=settings.device)
         if settings.detector_imgsz is not None:
@@ -55,12 +73,39 @@ class PipelineFactory:
 
             plate_reader = PlateReader()
         pipeline_settings = PipelineSettings(sightings=SightingSettings(keep_images=keep_images))
-        version = f"{model_path.name}@{weights_digest(model_path)}"
-        return cls(detector, class_map, plate_reader, pipeline_settings, version, threading.Lock())
+        return cls(detector, class_map, plate_reader, pipeline_settings, model_path, class_map_path,
+                   detector_settings, threading.Lock())
 
-    def pipeline_for(self, camera: CameraRef, state: bytes | None = None, *, inertia: int = 3) -> CameraPipeline:
-        """A pipeline for ``camera`` (its zone, its name), resumed from a checkpoint when one is given."""
+    def generation(self, session: Session) -> int:
+        """The activation generation: when it moves, some camera may have to switch models."""
+        return detector_versions.activation_generation(session)
+
+    def choose(self, session: Session, camera_id: int) -> DetectorChoice:
+        """The version the camera runs now: its own activation, the city's, else the settings' model (registered on
+        first use, so flushes: commit the session)."""
+        row = detector_versions.active_version(session, camera_id)
+        if row is None:
+            row = detector_versions.ensure_default(session, self.weights, self.class_map_path)
+        return DetectorChoice.of(row)
+
+    def pipeline_for(self, camera: CameraRef, state: bytes | None = None, *, inertia: int = 3,
+                     detector: DetectorChoice | None = None) -> CameraPipeline:
+        """A pipeline for ``camera`` (its zone, its name) on ``detector`` (default: the settings' model), resumed from
+        a checkpoint when one is given."""
+        model, class_map = self._model(detector)
         zone = Zone((camera.zone,), inertia) if camera.zone else Zone.whole_frame(inertia)
         settings = replace(self.settings, camera=camera.code, zone=zone)
         restored = CameraPipeline.restore(state) if state else None
-        return CameraPipeline(self.detector, self.class_map, settings, self.plate_reader, restored)
+        return CameraPipeline(model, class_map, settings, self.plate_reader, restored)
+
+    def _model(self, detector: DetectorChoice | None) -> tuple[Detector, ClassMap]:
+        if detector is None or detector.weights.resolve() == self.weights:
+            return self.detector, self.class_map
+        key = detector.weights.resolve()
+        with self.lock:
+            if key not in self._loaded:
+                if not key.exists():
+                    raise InvalidInput(f"the weights of {detector.label} are gone: {key}")
+                model = Detector(key, self.detector_settings)
+                self._loaded[key] = (model, ClassMap(detector.class_map, model.names))
+            return self._loaded[key]

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 import models
 from detection.types import EvidenceFrame, PlateState, SightingSnapshot, TrackPoint
 from tests.support.data import JAKARTA_VIDEO, require
+from traffic.services.detector_versions import weightless_version
 from traffic.services.evidence import SourceFrame
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -95,6 +96,11 @@ def make_city(session: Session, suffix: str = "1") -> City:
     return City(district, segment, camera, slot, rule)
 
 
+def detector_version_row(session: Session) -> models.DetectorVersion:
+    """The version row test sightings and records point to (no weights)."""
+    return weightless_version(session, "test", "1", "rows made by tests")
+
+
 def make_sighting_row(
     session: Session,
     city: City,
@@ -112,8 +118,8 @@ def make_sighting_row(
         time_slot_id=city.time_slot.id if with_time_slot else None, track_key=f"test:{uuid.uuid4().hex[:12]}",
         status="closed", source="video", first_seen=first, last_seen=first + dt.timedelta(seconds=2),
         vehicle_type=vehicle_type, votes={vehicle_type: 5}, confidence=0.8, plate_state=plate_state,
-        plate_text=plate_text, plate_confidence=0.9 if plate_text else None, moved=True, model_version="test",
-        created_at=first,
+        plate_text=plate_text, plate_confidence=0.9 if plate_text else None, moved=True,
+        detector_version_id=detector_version_row(session).id, created_at=first,
     )
     session.add(row)
     session.flush()
@@ -143,7 +149,8 @@ def make_record(
         action="warning", vehicle_type=vehicle_type, plate_state=plate_state, plate_text=plate_text,
         captured_at=captured_at.astimezone(dt.UTC),
         review_deadline=(captured_at + dt.timedelta(days=10)).astimezone(dt.UTC),
-        status=status, reasons=["test"], created_at=captured_at.astimezone(dt.UTC),
+        status=status, reasons=["test"], detector_version_id=sighting.detector_version_id,
+        created_at=captured_at.astimezone(dt.UTC),
         updated_at=captured_at.astimezone(dt.UTC),
     )
     session.add(record)

@@ -35,7 +35,7 @@ def _run(camera: str, frames, *, source: str, track_prefix: str, total: int | No
     with domain_errors():
         pipelines = PipelineFactory.from_settings(settings, keep_images=True)
         session_factory = make_session_factory(open_engine(settings))
-        recorder = build_recorder(settings, pipelines.model_version, session_factory)
+        recorder = build_recorder(settings, session_factory)
         with tqdm(total=total, unit="frame", desc=camera) as bar:
             report = ingest_frames(
                 session_factory, pipelines, recorder, camera, frames, source=source, track_prefix=track_prefix,

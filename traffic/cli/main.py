@@ -9,6 +9,7 @@ from traffic import migrate
 from traffic.cli import (
     cameras,
     config,
+    dataset,
     db,
     demo_seed,
     detect,
@@ -39,7 +40,8 @@ app.add_typer(config.app, name="config")
 app.add_typer(ingest.app, name="ingest")
 app.add_typer(detect.app)
 app.add_typer(plate.app, name="plate", help="Chinese plate reading.")
-app.add_typer(model.app, name="model", help="Train, evaluate and export YOLO models.")
+app.add_typer(model.app, name="model", help="Train, evaluate, export, register and activate YOLO models.")
+app.add_typer(dataset.app, name="dataset")
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(webhooks.app, name="webhooks")
 app.add_typer(cameras.app, name="cameras")

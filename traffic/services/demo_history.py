@@ -27,6 +27,7 @@ from models import (
 )
 from models.enums import ActionTaken, DismissReason, RecordStatus
 from traffic.errors import Conflict, InvalidInput
+from traffic.services.detector_versions import weightless_version
 from traffic.services.rulebook import Rulebook, load_rulebook
 from traffic.services.stats.campaign import campaign_start
 
@@ -114,6 +115,9 @@ def _units(session: Session, report: SeedReport) -> list[int]:
     return list(session.scalars(select(Unit.id)))
 
 
+SEED_NOTE = "seeded demo history (traffic demo seed): no model made these rows"
+
+
 class _History:
     def __init__(self, session: Session, rulebook: Rulebook, cameras: list[_Camera], start: dt.date, end: dt.date,
                  rng: random.Random, report: SeedReport, campaign: dt.date) -> None:
@@ -124,6 +128,8 @@ class _History:
         self.rules = dict(session.execute(select(RestrictionRule.code, RestrictionRule.id)).all())
         self.slots = dict(session.execute(select(TimeSlot.code, TimeSlot.id)).all())
         self.segment_codes = {c.segment_id: c.segment_code for c in cameras}
+        # Seeded passes were made by no model: they point to one weightless version row, shown as demo-seed@seed.
+        self.detector_version_id = weightless_version(session, "demo-seed", "seed", SEED_NOTE).id
 
     def plan_outages(self) -> None:
         """Each camera goes offline once for one to three days (in periods of a week or more)."""
@@ -227,7 +233,8 @@ class _History:
             "vehicle_type": vehicle, "votes": {vehicle: 7}, "confidence": round(self.rng.uniform(0.5, 0.95), 2),
             "plate_state": "plated" if plated else "unplated",
             "plate_text": f"渝A{self.rng.randint(10000, 99999)}" if plated else None,
-            "plate_confidence": 0.9 if plated else None, "moved": True, "model_version": "demo-seed",
+            "plate_confidence": 0.9 if plated else None, "moved": True,
+            "detector_version_id": self.detector_version_id,
             "created_at": utc,
         }
 
@@ -255,6 +262,7 @@ class _History:
                 "plate_text": row["plate_text"], "captured_at": row["first_seen"],
                 "review_deadline": row["first_seen"] + dt.timedelta(days=10), "reasons": list(decision.reasons),
                 "created_at": row["first_seen"], "updated_at": row["first_seen"], "version": 1,
+                "detector_version_id": row["detector_version_id"],
             }
             record |= self._lifecycle(row["first_seen"], end, units)
             self.report.by_status[record["status"]] = self.report.by_status.get(record["status"], 0) + 1

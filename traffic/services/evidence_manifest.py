@@ -8,6 +8,10 @@ Two HMAC-SHA256 values under the server key protect a package:
   record and in ``manifest.json``; since it is rebuilt from database rows, an edit to those rows breaks it.
 
 Both are computed over canonical JSON (sorted keys, no spaces, UTF-8), so anyone holding the key can recompute them.
+
+Format 2 adds the detector that saw the vehicle (name, version, SHA-256 of its weights) to the record's facts. A record
+keeps the format it was sealed in (``evidence_format``), so packages sealed in format 1 verify as they always did; the
+format is inside the sealed body, so changing a record's format breaks its seal.
 """
 from __future__ import annotations
 
@@ -19,12 +23,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from models import EnforcementRecord, EvidenceFile
+from models import DetectorVersion, EnforcementRecord, EvidenceFile
 from models.enums import EvidenceKind
 from traffic.services.record_view import manifest_facts, record_codes, record_view
 from traffic.services.utc import iso_utc
 
 FORMAT = "traffic-evidence/1"
+FORMAT_WITH_DETECTOR = "traffic-evidence/2"
 SOURCE_KINDS = (EvidenceKind.PANORAMA, EvidenceKind.VEHICLE, EvidenceKind.PLATE)
 SEALED_KINDS = (*SOURCE_KINDS, EvidenceKind.COMPOSITE)
 MANIFEST_NAME = "manifest.json"
@@ -76,7 +81,7 @@ def short_code(code: str) -> str:
 
 def _body(key: bytes, facts: dict[str, Any], files: list[ManifestFile]) -> dict[str, Any]:
     return {
-        "format": FORMAT,
+        "format": FORMAT_WITH_DETECTOR if "detector" in facts else FORMAT,
         "key_id": key_id(key),
         "record": facts,
         "files": [file_entry(f) for f in sorted(files, key=lambda f: f.name)],
@@ -105,8 +110,13 @@ def manifest_document(body: dict[str, Any], seal: str) -> bytes:
 
 
 def facts_from_db(session: Session, record: EnforcementRecord) -> dict[str, Any]:
-    """The record's facts as the database holds them now (codes, not ids, so they read well in the manifest)."""
-    return manifest_facts(record_view(record, record_codes(session, record)))
+    """The record's facts as the database holds them now (codes, not ids, so they read well in the manifest); from
+    format 2 on, with the detector version that saw the vehicle."""
+    facts = manifest_facts(record_view(record, record_codes(session, record)))
+    if record.evidence_format >= 2:
+        detector = session.get(DetectorVersion, record.detector_version_id)
+        facts["detector"] = {"name": detector.name, "version": detector.version, "sha256": detector.sha256}
+    return facts
 
 
 def manifest_file_of(row: EvidenceFile) -> ManifestFile:

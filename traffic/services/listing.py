@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from models import Camera, District, EnforcementRecord, RoadSegment, Sighting, TimeSlot
+from models import Camera, DetectorVersion, District, EnforcementRecord, RoadSegment, Sighting, TimeSlot
 from traffic.db import MAX_ROW_ID
 from traffic.errors import InvalidInput, NotFound
 from traffic.services.actors import Actor
@@ -85,8 +85,9 @@ def list_sightings(session: Session, actor: Actor, filters: ListFilters, cursor:
     slot = aliased(TimeSlot)
     query = (
         select(Sighting, Camera.code, RoadSegment.code, District.code, slot.code, EnforcementRecord.id,
-               EnforcementRecord.record_no)
+               EnforcementRecord.record_no, DetectorVersion)
         .join(Camera, Camera.id == Sighting.camera_id)
+        .join(DetectorVersion, DetectorVersion.id == Sighting.detector_version_id)
         .join(RoadSegment, RoadSegment.id == Sighting.segment_id)
         .join(District, District.id == Sighting.district_id)
         .outerjoin(slot, slot.id == Sighting.time_slot_id)
@@ -98,7 +99,7 @@ def list_sightings(session: Session, actor: Actor, filters: ListFilters, cursor:
 
 
 def _sighting_item(s: Sighting, camera: str, segment: str, district: str, time_slot: str | None,
-                   record_id: int | None, record_no: str | None) -> dict[str, Any]:
+                   record_id: int | None, record_no: str | None, detector: DetectorVersion) -> dict[str, Any]:
     return {
         "id": s.id,
         "camera": camera,
@@ -117,7 +118,7 @@ def _sighting_item(s: Sighting, camera: str, segment: str, district: str, time_s
         "plate_text": s.plate_text,
         "plate_confidence": s.plate_confidence,
         "moved": s.moved,
-        "model_version": s.model_version,
+        "model_version": detector.label,  # NAME@VERSION of its detector row, as the field has always read
         "record_id": record_id,
         "record_no": record_no,
     }

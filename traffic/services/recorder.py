@@ -69,14 +69,14 @@ class Recorder:
         evidence: EvidenceWriterLike,
         emit: EventSink,
         *,
-        model_version: str,
+        detector_version_id: int | None = None,
         review_days: int = 10,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc),
     ) -> None:
         self.rulebook = rulebook
         self.evidence = evidence
         self.emit = emit
-        self.model_version = model_version
+        self.detector_version_id = detector_version_id  # used when apply is not told which version saw the events
         self.review_days = review_days
         self.clock = clock
 
@@ -90,10 +90,16 @@ class Recorder:
         track_prefix: str,
         frame_pk: int | None,
         images: FrameStore,
+        detector_version_id: int | None = None,
     ) -> list[Sighting]:
+        """Record ``events`` of one camera, seen by the detector version ``detector_version_id``; flushes."""
+        version_id = detector_version_id or self.detector_version_id
+        if version_id is None and events:
+            raise ValueError("the recorder needs the detector version that saw the events")
         touched: dict[int, Sighting] = {}
         for event in events:
-            row = self._upsert_sighting(session, camera, event.sighting, source, f"{track_prefix}:{event.sighting.track_id}")
+            key = f"{track_prefix}:{event.sighting.track_id}"
+            row = self._upsert_sighting(session, camera, event.sighting, source, key, version_id)
             if event.kind == "ended" and row.status != SightingStatus.CLOSED:
                 row.status = SightingStatus.CLOSED
                 self._maybe_record(session, camera, row, event.sighting, images)
@@ -107,7 +113,8 @@ class Recorder:
         return list(touched.values())
 
     def _upsert_sighting(
-        self, session: Session, camera: CameraRef, vision: SightingSnapshot, source: str, track_key: str
+        self, session: Session, camera: CameraRef, vision: SightingSnapshot, source: str, track_key: str,
+        version_id: int | None,
     ) -> Sighting:
         row = session.scalar(select(Sighting).where(Sighting.camera_id == camera.id, Sighting.track_key == track_key))
         if row is None:
@@ -118,7 +125,7 @@ class Recorder:
                 track_key=track_key,
                 status=SightingStatus.OPEN,
                 source=source,
-                model_version=self.model_version,
+                detector_version_id=version_id,
                 created_at=self.clock(),
             )
             session.add(row)
@@ -186,6 +193,7 @@ class Recorder:
             review_deadline=vision.first_seen + dt.timedelta(days=city_review_days(session, self.review_days)),
             status=RecordStatus.PENDING_REVIEW,
             reasons=list(decision.reasons),
+            detector_version_id=row.detector_version_id,
             created_at=now,
             updated_at=now,
         )

@@ -11,10 +11,11 @@ from traffic.settings import Settings
 
 
 def build_recorder(
-    settings: Settings, model_version: str, session_factory: sessionmaker[Session] | None = None
+    settings: Settings, session_factory: sessionmaker[Session] | None = None, *, detector_version_id: int | None = None
 ) -> Recorder:
     """The recorder of a deployment; with a session factory, evidence dates follow the city file's timezone.
 
+    ``detector_version_id`` is the version recorded when ``apply`` is not told (pulls run one model throughout).
     ``settings.review_days`` is the fallback: a review_days in the city file wins (read per record).
     """
     timezone = settings.timezone
@@ -27,6 +28,6 @@ def build_recorder(
         RulebookCache(settings.timezone),
         writer,
         events.emit,
-        model_version=model_version,
+        detector_version_id=detector_version_id,
         review_days=settings.review_days,
     )

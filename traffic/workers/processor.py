@@ -36,17 +36,27 @@ class PipelineLike(Protocol):
     def checkpoint(self) -> bytes: ...
 
 
+class DetectorLike(Protocol):
+    """The detector version a camera runs (traffic.vision.DetectorChoice): ``id`` is what sightings point to."""
+
+    id: int
+
+
 class PipelineFactoryLike(Protocol):
-    """What the processor needs of traffic.vision.PipelineFactory: camera pipelines over one shared model."""
+    """What the processor needs of traffic.vision.PipelineFactory: camera pipelines over shared models."""
 
     lock: threading.Lock
 
-    def pipeline_for(self, camera: CameraRef, state: bytes | None = None, *, inertia: int = 3) -> PipelineLike: ...
+    def generation(self, session: Session) -> int: ...
+    def choose(self, session: Session, camera_id: int) -> DetectorLike | None: ...
+    def pipeline_for(self, camera: CameraRef, state: bytes | None = None, *, inertia: int = 3,
+                     detector: Any = None) -> PipelineLike: ...
 
 
 class RecorderLike(Protocol):
     def apply(self, session: Session, camera: CameraRef, events: Sequence[SightingEvent], *, source: str,
-              track_prefix: str, frame_pk: int | None, images: Callable[..., Any]) -> list: ...
+              track_prefix: str, frame_pk: int | None, images: Callable[..., Any],
+              detector_version_id: int | None = None) -> list: ...
 
 
 def utc_now() -> dt.datetime:
@@ -55,13 +65,20 @@ def utc_now() -> dt.datetime:
 
 @dataclass
 class CameraRun:
-    """A camera while this worker holds it: its lease token and the live pipeline matching the last checkpoint."""
+    """A camera while this worker holds it: its lease token and the live pipeline matching the last checkpoint,
+    on the detector version chosen at activation generation ``generation``."""
 
     camera: CameraRef
     token: str
     pipeline: PipelineLike
     epoch: int
     last_captured_at: dt.datetime | None
+    detector: DetectorLike | None = None
+    generation: int = 0
+
+    @property
+    def version_id(self) -> int | None:
+        return self.detector.id if self.detector is not None else None
 
     @property
     def track_prefix(self) -> str:
@@ -103,6 +120,7 @@ class CameraProcessor:
                     batch = frames.waiting_frames(session, camera_id, self.settings.worker_batch)
                 if not batch:
                     return handled
+                self._follow_activation(run)
                 for frame in batch:
                     handled += 1
                     failure = self._handle(run, frame)
@@ -166,29 +184,63 @@ class CameraProcessor:
             log.warning("%s", lost)
 
     def _open(self, camera_id: int, token: str) -> CameraRun:
-        with self.session_factory() as session:
+        with transaction(self.session_factory) as session:  # choosing may register the default model
             camera = load_camera_by_id(session, camera_id)
             row = session.execute(
-                select(CameraState.state, CameraState.epoch, CameraState.last_captured_at).where(
-                    CameraState.camera_id == camera_id
-                )
+                select(CameraState.state, CameraState.epoch, CameraState.last_captured_at,
+                       CameraState.state_detector_version_id).where(CameraState.camera_id == camera_id)
             ).one()
-        pipeline = self.pipelines.pipeline_for(camera, row.state, inertia=self.settings.zone_inertia)
-        return CameraRun(camera, token, pipeline, row.epoch, row.last_captured_at)
+            generation = self.pipelines.generation(session)
+            detector = self.pipelines.choose(session, camera_id)
+        pipeline = self.pipelines.pipeline_for(camera, row.state, inertia=self.settings.zone_inertia,
+                                               detector=detector)
+        run = CameraRun(camera, token, pipeline, row.epoch, row.last_captured_at, detector, generation)
+        seen_by = row.state_detector_version_id
+        if row.state is not None and None not in (seen_by, detector) and seen_by != detector.id:
+            self._switch(run, detector, ended_by=seen_by)  # activated while no worker held the camera
+        return run
 
     def _reopen(self, run: CameraRun) -> None:
         fresh = self._open(run.camera.id, run.token)
         run.pipeline, run.epoch, run.last_captured_at = fresh.pipeline, fresh.epoch, fresh.last_captured_at
+        run.detector, run.generation = fresh.detector, fresh.generation
 
-    def _finish_tracks(self, session: Session, run: CameraRun) -> None:
-        """End every open track (with the current epoch's keys) and start the next epoch from nothing."""
+    def _follow_activation(self, run: CameraRun) -> None:
+        """At a frame boundary: when an activation moved this camera to another detector version, end its open
+        tracks under the old one and go on with the new one from an empty tracker (docs/vision.md)."""
+        with self.session_factory() as session:
+            generation = self.pipelines.generation(session)
+        if generation == run.generation:
+            return
+        with transaction(self.session_factory) as session:
+            chosen = self.pipelines.choose(session, run.camera.id)
+        run.generation = generation
+        if chosen is not None and chosen.id != run.version_id:
+            self._switch(run, chosen, ended_by=run.version_id)
+
+    def _switch(self, run: CameraRun, detector: DetectorLike, *, ended_by: int | None) -> None:
+        """End the open tracks (as seen by version ``ended_by``) and go on with ``detector`` from an empty tracker."""
+        now = self.clock()
+        with transaction(self.session_factory) as session:
+            self._finish_tracks(session, run, detector, ended_by=ended_by)
+            self.leases.fence(session, run.camera.id, run.token, now, state=None, state_detector_version_id=None,
+                              epoch=run.epoch, updated_at=now)
+        log.info("camera %s now runs detector version #%s", run.camera.code, run.version_id)
+
+    def _finish_tracks(self, session: Session, run: CameraRun, detector: DetectorLike | None = None, *,
+                       ended_by: int | None = None) -> None:
+        """End every open track (with the current epoch's keys, recorded as seen by ``ended_by``, default the run's
+        version) and start the next epoch from nothing, on ``detector`` when given (else the same one)."""
         with self.pipelines.lock:
             events = run.pipeline.finish()
         self.recorder.apply(
             session, run.camera, events, source=SOURCE, track_prefix=run.track_prefix, frame_pk=None,
-            images=frames.StoredFrameImages(session),
+            images=frames.StoredFrameImages(session), detector_version_id=ended_by or run.version_id,
         )
-        run.pipeline = self.pipelines.pipeline_for(run.camera, None, inertia=self.settings.zone_inertia)
+        if detector is not None:
+            run.detector = detector
+        run.pipeline = self.pipelines.pipeline_for(run.camera, None, inertia=self.settings.zone_inertia,
+                                                   detector=run.detector)
         run.epoch += 1
 
     def _fail(self, run: CameraRun, frame: frames.WaitingFrame, reason: str) -> None:
@@ -240,7 +292,8 @@ class CameraProcessor:
         if run.last_captured_at is not None and frame.captured_at - run.last_captured_at > self.quiet:
             with self.pipelines.lock:  # the camera was quiet: whatever was tracked has left
                 ending = (run.track_prefix, run.pipeline.finish())
-            run.pipeline = self.pipelines.pipeline_for(run.camera, None, inertia=self.settings.zone_inertia)
+            run.pipeline = self.pipelines.pipeline_for(run.camera, None, inertia=self.settings.zone_inertia,
+                                                       detector=run.detector)
             run.epoch += 1
         with self.pipelines.lock:
             events = run.pipeline.process(Frame(image, frame.captured_at, frame.pk, frame.frame_id))
@@ -249,14 +302,15 @@ class CameraProcessor:
             images = frames.StoredFrameImages(session, (frame.frame_id, image))
             if ending is not None:
                 self.recorder.apply(session, run.camera, ending[1], source=SOURCE, track_prefix=ending[0],
-                                    frame_pk=None, images=images)
+                                    frame_pk=None, images=images, detector_version_id=run.version_id)
             self.recorder.apply(
                 session, run.camera, events, source=SOURCE, track_prefix=run.track_prefix, frame_pk=frame.pk,
-                images=images,
+                images=images, detector_version_id=run.version_id,
             )
             frames.mark_done(session, frame.pk, now)
             self.leases.fence(
-                session, run.camera.id, run.token, now, state=run.pipeline.checkpoint(), epoch=run.epoch,
+                session, run.camera.id, run.token, now, state=run.pipeline.checkpoint(),
+                state_detector_version_id=run.version_id, epoch=run.epoch,
                 last_captured_at=frame.captured_at, last_frame_id=frame.frame_id, updated_at=now, **LIFTED,
             )
         run.last_captured_at = frame.captured_at

@@ -80,7 +80,9 @@ def ingest_frames(
         camera = load_camera(session, camera_code)
     if not camera.enabled:
         raise Conflict(f"camera {camera_code} is disabled")
-    pipeline = pipelines.pipeline_for(camera, inertia=inertia)
+    with transaction(session_factory) as session:  # one pull runs one model: the version active when it starts
+        detector = pipelines.choose(session, camera.id)
+    pipeline = pipelines.pipeline_for(camera, inertia=inertia, detector=detector)
     report = PullReport()
     with transaction(session_factory) as session:
         before = session.scalar(select(func.count()).select_from(EnforcementRecord)) or 0
@@ -89,7 +91,7 @@ def ingest_frames(
             if result.events:
                 rows = recorder.apply(
                     session, camera, result.events, source=source, track_prefix=track_prefix, frame_pk=None,
-                    images=InMemoryFrames(),
+                    images=InMemoryFrames(), detector_version_id=detector.id,
                 )
                 report.sightings.update(r.id for r in rows)
             if report.frames % commit_every == 0:

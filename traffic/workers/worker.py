@@ -38,7 +38,7 @@ class WorkerResources:
         from traffic.vision import PipelineFactory
 
         pipelines = PipelineFactory.from_settings(settings)
-        return cls(pipelines, build_recorder(settings, pipelines.model_version, session_factory))
+        return cls(pipelines, build_recorder(settings, session_factory))
 
 
 class Worker:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from detection.types import SightingEvent
 from models import CitySetting, EnforcementRecord
 from models.enums import RecordStatus
-from tests.support.factories import SHANGHAI, detection_sighting, frame_loader, make_city
+from tests.support.factories import SHANGHAI, detection_sighting, detector_version_row, frame_loader, make_city
 from tests.support.lifecycle import make_world, record_at
 from traffic.services import events
 from traffic.services.cameras import load_camera
@@ -35,7 +35,8 @@ def test_the_city_files_review_days_wins_over_the_deployments(session, setting, 
     city = make_city(session)
     if setting is not None:
         session.add(CitySetting(key="review_days", value=setting))
-    recorder = Recorder(RulebookCache("Asia/Shanghai"), NoEvidence(), events.emit, model_version="t", review_days=10)
+    recorder = Recorder(RulebookCache("Asia/Shanghai"), NoEvidence(), events.emit,
+                        detector_version_id=detector_version_row(session).id, review_days=10)
     captured = dt.datetime(2023, 6, 5, 7, 40, 1, tzinfo=SHANGHAI)  # inside the rule's 07:00-09:00 ban
     vision = detection_sighting(city.camera.code, captured, keep_images=False)
     camera = load_camera(session, city.camera.code)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from detection.types import SightingEvent
 from models import EnforcementRecord, RecordEvent, WebhookDelivery
-from tests.support.factories import SHANGHAI, detection_sighting, frame_loader, make_city
+from tests.support.factories import SHANGHAI, detection_sighting, detector_version_row, frame_loader, make_city
 from traffic.services import events
 from traffic.services.cameras import load_camera
 from traffic.services.evidence import EvidenceWriter
@@ -21,7 +21,8 @@ def test_a_restricted_pass_becomes_a_record_with_a_sealed_package_and_an_event(s
     city = make_city(session)
     create_subscription(session, "http://127.0.0.1:9/hook", "whsec-0123456789abcdef", ["record.created"])
     writer = EvidenceWriter(tmp_path / "evidence", b"integration-key-0123456789abcdef")
-    recorder = Recorder(RulebookCache("Asia/Shanghai"), writer, events.emit, model_version="test")
+    recorder = Recorder(RulebookCache("Asia/Shanghai"), writer, events.emit,
+                        detector_version_id=detector_version_row(session).id)
     camera = load_camera(session, city.camera.code)
     captured = dt.datetime(2023, 6, 5, 7, 40, 1, tzinfo=SHANGHAI)  # a Monday, inside the 07:00-09:00 ban
     vision = detection_sighting(camera.code, captured, keep_images=False)
@@ -45,7 +46,8 @@ def test_the_event_carries_the_api_shape_and_the_manifest_the_facts_fixed_at_cap
                                                                                        tmp_path: Path) -> None:
     city = make_city(session)
     writer = EvidenceWriter(tmp_path / "evidence", b"integration-key-0123456789abcdef")
-    recorder = Recorder(RulebookCache("Asia/Shanghai"), writer, events.emit, model_version="test")
+    recorder = Recorder(RulebookCache("Asia/Shanghai"), writer, events.emit,
+                        detector_version_id=detector_version_row(session).id)
     camera = load_camera(session, city.camera.code)
     captured = dt.datetime(2023, 6, 5, 7, 40, 1, tzinfo=SHANGHAI)
     vision = detection_sighting(camera.code, captured, keep_images=False)
@@ -69,4 +71,6 @@ def test_the_event_carries_the_api_shape_and_the_manifest_the_facts_fixed_at_cap
         "district": answer["district"], "rule": answer["rule"], "time_slot": answer["time_slot"],
         "captured_at": "2023-06-04T23:40:01.000000Z", "vehicle_type": record.vehicle_type,
         "plate_state": "unplated", "plate_text": None,
+        # format 2 (evidence_format): the detector version, not a record field (test rows have no weights)
+        "detector": {"name": "test", "version": "1", "sha256": None},
     }

@@ -36,7 +36,13 @@ class FakePipelineFactory:
         self.failing = failing or set()
         self.lock = threading.Lock()
 
-    def pipeline_for(self, camera, state: bytes | None = None, *, inertia: int = 3) -> FakePipeline:
+    def generation(self, session) -> int:
+        return 0
+
+    def choose(self, session, camera_id: int) -> None:
+        return None  # no detector versions: the fake recorder does not write sightings
+
+    def pipeline_for(self, camera, state: bytes | None = None, *, inertia: int = 3, detector=None) -> FakePipeline:
         return FakePipeline(json.loads(state) if state else [], self.failing)
 
 
@@ -46,7 +52,8 @@ class FakeRecorder:
     def __init__(self) -> None:
         self.calls: list[tuple[str, int | None]] = []
 
-    def apply(self, session, camera, events, *, source, track_prefix, frame_pk, images) -> list:
+    def apply(self, session, camera, events, *, source, track_prefix, frame_pk, images,
+              detector_version_id=None) -> list:
         assert source == "push"
         self.calls.append((track_prefix, frame_pk))
         return []

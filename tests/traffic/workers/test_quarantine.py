@@ -32,7 +32,7 @@ class UpgradedPipelines(FakePipelineFactory):
         super().__init__()
         self.unreadable = unreadable
 
-    def pipeline_for(self, camera, state: bytes | None = None, *, inertia: int = 3) -> FakePipeline:
+    def pipeline_for(self, camera, state: bytes | None = None, *, inertia: int = 3, detector=None) -> FakePipeline:
         if camera.code in self.unreadable:
             raise pickle.UnpicklingError("invalid load key, '\\x00'")
         return super().pipeline_for(camera, state, inertia=inertia)
