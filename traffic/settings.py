@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import secrets
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -64,6 +65,16 @@ class Settings(BaseSettings):
     camera_retry_s: float = Field(default=30.0, gt=0, description="first wait before a quarantined camera is retried")
     camera_retry_max_s: float = Field(default=1800.0, gt=0, description="longest wait between quarantine retries")
     queue_reconcile_s: float = Field(default=30.0, gt=0, description="Redis: re-announce frames queued this long")
+    # Operations (docs/operations.md): /metrics is closed (404) until one of these two is set.
+    metrics_networks: list[IPv4Network | IPv6Network] = Field(
+        default_factory=list, description='CIDR list allowed to scrape /metrics, e.g. ["10.0.0.0/8"] (JSON)'
+    )
+    metrics_token: SecretStr | None = Field(default=None, description="bearer token that opens /metrics")
+    log_format: Literal["json", "text"] | None = Field(
+        default=None, description="log lines as JSON or text; default: text on a terminal, JSON otherwise"
+    )
+    log_level: str = Field(default="INFO", description="root log level")
+    db_retry_after_s: int = Field(default=5, ge=1, description="Retry-After of a 503 while the database is down")
 
     @field_validator("timezone")
     @classmethod
@@ -80,6 +91,11 @@ class Settings(BaseSettings):
         if value and not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError(f"TRAFFIC_QUEUE_URL must be a redis://, rediss:// or unix:// URL, got {value!r}")
         return value or None
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _blank_token_is_none(cls, value: SecretStr | None) -> SecretStr | None:
+        return value if value is not None and value.get_secret_value().strip() else None
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

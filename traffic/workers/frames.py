@@ -14,8 +14,7 @@ from detection.types import EvidenceFrame
 from models import CameraState, IngestFrame
 from models.enums import FrameStatus
 from traffic.services.evidence import SourceFrame
-
-WAITING = (FrameStatus.QUEUED, FrameStatus.PROCESSING)  # a frame left `processing` by a dead worker is waiting again
+from traffic.services.operations import WAITING
 
 
 @dataclass(frozen=True)

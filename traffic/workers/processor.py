@@ -20,6 +20,7 @@ from detection.types import Frame, SightingEvent
 from models import CameraState
 from models.enums import SightingSource
 from traffic.db import transaction
+from traffic.metrics import FRAMES_FAILED, FRAMES_PROCESSED, INFERENCE_SECONDS, count_on_commit
 from traffic.services.cameras import CameraRef, load_camera_by_id
 from traffic.settings import Settings
 from traffic.workers import frames
@@ -196,6 +197,7 @@ class CameraProcessor:
         with transaction(self.session_factory) as session:
             self.leases.fence(session, run.camera.id, run.token, now)
             frames.mark_failed(session, frame.pk, reason, now)
+            count_on_commit(session, FRAMES_FAILED, run.camera.code)
         log.warning("camera %s frame %s failed: %s", run.camera.code, frame.frame_id, reason)
 
     def _handle(self, run: CameraRun, frame: frames.WaitingFrame) -> str | None:
@@ -242,7 +244,7 @@ class CameraProcessor:
                 ending = (run.track_prefix, run.pipeline.finish())
             run.pipeline = self.pipelines.pipeline_for(run.camera, None, inertia=self.settings.zone_inertia)
             run.epoch += 1
-        with self.pipelines.lock:
+        with self.pipelines.lock, INFERENCE_SECONDS.time():
             events = run.pipeline.process(Frame(image, frame.captured_at, frame.pk, frame.frame_id))
         now = self.clock()
         with transaction(self.session_factory) as session:
@@ -255,6 +257,7 @@ class CameraProcessor:
                 images=images,
             )
             frames.mark_done(session, frame.pk, now)
+            count_on_commit(session, FRAMES_PROCESSED, run.camera.code)
             self.leases.fence(
                 session, run.camera.id, run.token, now, state=run.pipeline.checkpoint(), epoch=run.epoch,
                 last_captured_at=frame.captured_at, last_frame_id=frame.frame_id, updated_at=now, **LIFTED,
