@@ -9,6 +9,7 @@ import typer
 
 from models.enums import SightingSource
 from traffic.cli.context import domain_errors, echo, fail, load_settings, open_engine
+from traffic.logs import configure_logging
 
 app = typer.Typer(help="Pull frames from a video file, an image folder or a stream through the pipeline.")
 
@@ -32,6 +33,7 @@ def _run(camera: str, frames, *, source: str, track_prefix: str, total: int | No
     from traffic.workers.pull import ingest_frames
 
     settings = load_settings()
+    configure_logging(settings)
     with domain_errors():
         pipelines = PipelineFactory.from_settings(settings, keep_images=True)
         session_factory = make_session_factory(open_engine(settings))

@@ -22,7 +22,7 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
 PAGE_HEADERS = ((b"content-security-policy", CONTENT_SECURITY_POLICY.encode()), (b"x-content-type-options", b"nosniff"),
                 (b"referrer-policy", b"same-origin"), (b"x-frame-options", b"DENY"))
 PAGE_HEADER_NAMES = frozenset(name for name, _ in PAGE_HEADERS)
-NOT_PAGES = ("/api/", "/docs", "/redoc", "/openapi.json", "/healthz")
+NOT_PAGES = ("/api/", "/docs", "/redoc", "/openapi.json", "/healthz", "/readyz", "/metrics")
 
 
 def is_page_path(path: str) -> bool:
