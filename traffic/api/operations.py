@@ -26,7 +26,7 @@ def readyz(request: Request) -> ReadinessOut | JSONResponse:
     """Every check runs on every call (a load balancer polls this); details are short words, never a secret."""
     state = request.app.state
     settings: Settings = state.settings
-    database = check_database(state.engine)
+    database = check_database(state.session_factory)
     checks = {
         "database": database,
         "queue": check_redis(settings.queue_url) if settings.queue_url else Check(database.ok, "database"),

@@ -1,17 +1,19 @@
 """What operators ask of a running system: is each dependency reachable, and how many frames wait per camera."""
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session, sessionmaker
 
 from models import Camera, IngestFrame
 from models.enums import FrameStatus
 
+log = logging.getLogger(__name__)
 WAITING = (FrameStatus.QUEUED, FrameStatus.PROCESSING)  # a frame left `processing` by a dead worker is waiting again
 
 
@@ -26,13 +28,15 @@ class Check:
         return {"ok": self.ok, "detail": self.detail}
 
 
-def check_database(engine: Engine) -> Check:
+def check_database(session_factory: sessionmaker[Session]) -> Check:
     try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except Exception:  # noqa: BLE001 - any failure means not ready; the caller logs it
+        with session_factory() as session:
+            session.execute(text("SELECT 1"))
+            dialect = session.get_bind().dialect.name
+    except Exception as exc:  # noqa: BLE001 - any failure means not ready
+        log.warning("readiness: database unreachable: %s", getattr(exc, "orig", None) or exc)
         return Check(False, "unreachable")
-    return Check(True, engine.dialect.name)
+    return Check(True, dialect)
 
 
 def check_writable(folder: Path) -> Check:
@@ -44,10 +48,10 @@ def check_writable(folder: Path) -> Check:
             handle.write(b"ready")
             handle.flush()
             os.fsync(handle.fileno())
+        probe.unlink()
     except OSError as exc:
+        log.warning("readiness: evidence folder %s not writable: %s", folder, exc)
         return Check(False, f"not writable ({os.strerror(exc.errno) if exc.errno else 'error'})")
-    finally:
-        probe.unlink(missing_ok=True)
     return Check(True, "writable")
 
 
