@@ -84,6 +84,8 @@ def images_command(
     except (SourceError, ValueError) as exc:
         fail(str(exc))
     _run(camera, frames, source=SightingSource.IMAGES, track_prefix=f"images:{folder_digest(folder)}", total=len(frames))
+    for name, reason in frames.skipped:  # bad files are passed over, never the end of the run (docs/ingest.md)
+        echo(f"跳过 skipped {name}: {reason}")
 
 
 @app.command("stream")
