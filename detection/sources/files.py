@@ -46,7 +46,7 @@ def _refuse_bombs(path: str | Path) -> None:
         with Image.open(path) as image:  # reads the header only
             width, height = image.size
     except Image.DecompressionBombError as exc:  # PIL's own limit, far above ours
-        raise SourceError(f"image {path}: {exc}") from None
+        raise SourceError(f"image {path}: more than {MAX_PIXELS:,} pixels (decompression bomb?)") from exc
     except (OSError, UnidentifiedImageError, ValueError):
         return  # not for PIL to judge: the decoder below refuses what it cannot read
     if width * height > MAX_PIXELS:
