@@ -20,6 +20,7 @@ from detection.types import Frame, SightingEvent
 from models import CameraState
 from models.enums import SightingSource
 from traffic.db import transaction
+from traffic.errors import is_storage_full
 from traffic.metrics import FRAMES_FAILED, FRAMES_PROCESSED, INFERENCE_SECONDS, count_on_commit
 from traffic.services.cameras import CameraRef, load_camera_by_id
 from traffic.settings import Settings
@@ -227,12 +228,14 @@ class CameraProcessor:
             log.exception("camera %s frame %s: processing failed", run.camera.code, frame.frame_id)
             reason = describe(exc)
             self._reopen(run)  # the live pipeline saw the frame; the checkpoint did not
-            if frame.attempts + 1 >= limit:
+            # A full disk is not the frame's fault: it waits, uncounted, while the camera's back-off pauses it.
+            disk_full = is_storage_full(exc)
+            if frame.attempts + 1 >= limit and not disk_full:
                 self._fail(run, frame, f"gave up after {frame.attempts + 1} attempts; last: {reason}")
                 return None
             with transaction(self.session_factory) as session:
                 self.leases.fence(session, run.camera.id, run.token, self.clock())
-                frames.mark_retry(session, frame.pk, reason)
+                frames.mark_retry(session, frame.pk, reason, refund=disk_full)
             return reason
 
     def _process(self, run: CameraRun, frame: frames.WaitingFrame, image) -> None:

@@ -3,6 +3,7 @@ failed while the worker goes on; a folder source skips and lists unreadable file
 from __future__ import annotations
 
 import datetime as dt
+import errno
 
 import numpy as np
 import pytest
@@ -13,7 +14,7 @@ from detection.sources.files import read_image
 from models import IngestFrame
 from tests.support.bad_media import corpus, jpeg
 from tests.support.ingest import apply_ingest_city
-from tests.traffic.workers.fakes import FakePipelineFactory, FakeRecorder
+from tests.traffic.workers.fakes import Clock, FakePipelineFactory, FakeRecorder
 from traffic.services.ingest import FrameSubmission, accept_frame
 from traffic.workers.frames import decode_image
 from traffic.workers.queues import DatabaseQueue
@@ -74,3 +75,37 @@ def test_a_video_that_is_not_one_is_reported(tmp_path) -> None:
     path.write_bytes("这不是视频 not a video".encode())
     with pytest.raises(SourceError, match="cannot open video"):
         VideoFileSource(path, start=T0)
+
+
+class FullDiskRecorder(FakeRecorder):
+    """Evidence cannot be written while ``full`` is set."""
+
+    full = True
+
+    def apply(self, session, camera, events, **kwargs) -> list:
+        if self.full:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return super().apply(session, camera, events, **kwargs)
+
+
+def test_a_full_disk_pauses_the_camera_without_spending_its_frames_attempts(session, session_factory,
+                                                                           settings) -> None:
+    key = apply_ingest_city(session)["CAM-A"]
+    accept_frame(session, FrameSubmission("CAM-A", key, T0.isoformat(), jpeg(), "waits"), max_bytes=10**7,
+                 max_ahead_s=300, now=T0)
+    session.commit()
+    clock, recorder = Clock(), FullDiskRecorder()
+    worker = Worker.build(settings.model_copy(update={"frame_max_attempts": 2}), session_factory,
+                          WorkerResources(FakePipelineFactory(), recorder), source=DatabaseQueue(session_factory, clock),
+                          worker_id="disk")
+    worker.processor.clock = clock
+    for _ in range(4):  # more rounds than the frame has attempts, each after the camera's back-off
+        worker.run_once()
+        clock.advance(settings.camera_retry_max_s + 1)
+    session.expire_all()
+    frame = session.scalar(select(IngestFrame).where(IngestFrame.frame_id == "waits"))
+    assert (frame.status, frame.attempts) == ("queued", 0) and "No space left" in frame.error
+    recorder.full = False  # room again
+    worker.run_once()
+    session.expire_all()
+    assert session.scalar(select(IngestFrame.status).where(IngestFrame.frame_id == "waits")) == "done"
