@@ -12,7 +12,10 @@ from sqlalchemy.orm import sessionmaker
 
 from tests.support.footage import street_snapshots
 from tests.support.ingest import apply_ingest_city, post_snapshot
+from tests.support.redis_server import REDIS_URL, require_redis
 from traffic.app import create_app
+from traffic.workers.embedded import EmbeddedWorkers
+from traffic.workers.queues import DatabaseQueue
 
 METRICS_TOKEN = "scrape-me-please-0123"
 
@@ -120,3 +123,17 @@ def test_metrics_count_pushed_frames_and_the_queue(settings, migrated_engine, se
                         "traffic_inference_seconds", "traffic_queue_depth", "traffic_sightings_created",
                         "traffic_records_created", "traffic_review_actions", "traffic_retention_freed_bytes",
                         "traffic_database_unavailable", "traffic_storage_full"}
+
+
+def test_the_queue_check_pings_redis_in_scale_out_mode(settings, migrated_engine, session_factory) -> None:
+    require_redis()
+    with TestClient(_app(settings, migrated_engine, session_factory, queue_url=REDIS_URL)) as client:
+        assert client.get("/readyz").json()["checks"]["queue"] == {"ok": True, "detail": "redis"}
+
+
+def test_embedded_workers_report_a_model_that_cannot_load(settings, session_factory, tmp_path) -> None:
+    broken = settings.model_copy(update={"model_path": tmp_path / "missing.pt"})
+    workers = EmbeddedWorkers(broken, session_factory, DatabaseQueue(session_factory))
+    assert workers.model_state == "loading"
+    workers._run()  # the thread's body: loading fails, the API goes on serving
+    assert workers.model_state == "failed"
