@@ -13,7 +13,6 @@ from models import Role
 from tests.support.auth import TEST_PASSWORD, make_user
 from tests.support.footage import street_snapshots
 from tests.support.ingest import apply_ingest_city, post_snapshot
-from traffic.app import create_app
 from traffic.logs import configure_logging, mask_secrets
 
 SERVER_KEY = "server-seal-key-0123456789abcdef"
