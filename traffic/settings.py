@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import secrets
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -67,6 +68,16 @@ class Settings(BaseSettings):
     queue_reconcile_s: float = Field(default=30.0, gt=0, description="Redis: re-announce frames queued this long")
     map_tile_url: str | None = Field(
         default=None, description="the city's own map tiles under the dashboard's map: https://host/{z}/{x}/{y}.png")
+    # Operations (docs/operations.md): /metrics is closed (404) until one of these two is set.
+    metrics_networks: list[IPv4Network | IPv6Network] = Field(
+        default_factory=list, description='CIDR list allowed to scrape /metrics, e.g. ["10.0.0.0/8"] (JSON)'
+    )
+    metrics_token: SecretStr | None = Field(default=None, description="bearer token that opens /metrics")
+    log_format: Literal["json", "text"] | None = Field(
+        default=None, description="log lines as JSON or text; default: text on a terminal, JSON otherwise"
+    )
+    log_level: str = Field(default="INFO", description="root log level")
+    db_retry_after_s: int = Field(default=5, ge=1, description="Retry-After of a 503 while the database is down")
 
     @field_validator("timezone")
     @classmethod
@@ -105,6 +116,11 @@ class Settings(BaseSettings):
             return None
         parts = urlsplit(self.map_tile_url)
         return f"{parts.scheme}://{parts.netloc}"
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _blank_token_is_none(cls, value: SecretStr | None) -> SecretStr | None:
+        return value if value is not None and value.get_secret_value().strip() else None
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

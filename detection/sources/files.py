@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
@@ -13,8 +14,12 @@ import numpy as np
 from detection.sources.timestamps import ensure_aware, timestamp_from_exif, timestamp_from_name
 from detection.types import Frame
 
+log = logging.getLogger(__name__)
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"})
 TimestampMode = Literal["auto", "exif", "filename", "interval"]
+# The largest picture decoded (an 8K frame is 33 M): a small file declaring more is a decompression bomb, refused
+# from its header before any pixel is allocated. The push API refuses the same (traffic/services/image_check.py).
+MAX_PIXELS = 40_000_000
 
 
 class SourceError(ValueError):
@@ -22,12 +27,30 @@ class SourceError(ValueError):
 
 
 def read_image(path: str | Path) -> np.ndarray:
-    """A BGR image from disk (EXIF orientation applied); works with non-ASCII paths."""
+    """A BGR image from disk (EXIF orientation applied, 16-bit and CMYK made 8-bit BGR); works with non-ASCII paths.
+
+    Raises SourceError for what is not a decodable image, and for a picture over MAX_PIXELS before decoding it.
+    """
+    _refuse_bombs(path)
     data = np.fromfile(str(path), dtype=np.uint8)
     image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
     if image is None:
         raise SourceError(f"cannot read image {path}")
     return image
+
+
+def _refuse_bombs(path: str | Path) -> None:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:  # reads the header only
+            width, height = image.size
+    except Image.DecompressionBombError as exc:  # PIL's own limit, far above ours
+        raise SourceError(f"image {path}: more than {MAX_PIXELS:,} pixels (decompression bomb?)") from exc
+    except (OSError, UnidentifiedImageError, ValueError):
+        return  # not for PIL to judge: the decoder below refuses what it cannot read
+    if width * height > MAX_PIXELS:
+        raise SourceError(f"image {path}: {width}x{height} is more than {MAX_PIXELS:,} pixels (decompression bomb?)")
 
 
 def image_timestamp(
@@ -121,10 +144,18 @@ class DirectorySource:
         ]
         timed.sort(key=lambda item: (item[0], str(item[1])))
         self.items: list[tuple[datetime, Path]] = timed
+        self.skipped: list[tuple[str, str]] = []  # (file, reason) of each unreadable image, as iteration meets it
 
     def __iter__(self) -> Iterator[Frame]:
+        """The readable images; a file that cannot be read is logged, listed in ``skipped`` and passed over."""
         for index, (captured_at, path) in enumerate(self.items):
-            yield Frame(read_image(path), captured_at, index, str(path.relative_to(self.path)))
+            try:
+                image = read_image(path)
+            except SourceError as exc:
+                log.warning("skipped %s", exc)
+                self.skipped.append((str(path.relative_to(self.path)), str(exc)))
+                continue
+            yield Frame(image, captured_at, index, str(path.relative_to(self.path)))
 
     def __len__(self) -> int:
         return len(self.items)

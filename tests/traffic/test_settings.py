@@ -44,3 +44,14 @@ def test_development_generates_and_keeps_a_key(tmp_path, monkeypatch) -> None:
 def test_unknown_timezone_is_refused() -> None:
     with pytest.raises(ValidationError, match="unknown timezone"):
         Settings(timezone="Mars/Olympus")
+
+
+def test_metrics_access_settings(monkeypatch) -> None:
+    monkeypatch.setenv("TRAFFIC_METRICS_NETWORKS", '["10.0.0.0/8", "::1/128"]')
+    monkeypatch.setenv("TRAFFIC_METRICS_TOKEN", "  ")  # blank is unset: /metrics stays closed to tokens
+    settings = Settings()
+    assert [str(n) for n in settings.metrics_networks] == ["10.0.0.0/8", "::1/128"]
+    assert settings.metrics_token is None
+    monkeypatch.setenv("TRAFFIC_METRICS_NETWORKS", '["10.0.0.300/8"]')
+    with pytest.raises(ValidationError):
+        Settings()

@@ -9,7 +9,19 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy import Engine, text
 from starlette.concurrency import run_in_threadpool
 
-from traffic.api import accounts, camera_health, events, ingest, lifecycle, records, rules, sightings, stats, webhooks
+from traffic.api import (
+    accounts,
+    camera_health,
+    events,
+    ingest,
+    lifecycle,
+    operations,
+    records,
+    rules,
+    sightings,
+    stats,
+    webhooks,
+)
 from traffic.api.auth import DEFAULT_CREDENTIAL_READERS
 from traffic.api.city import city_routers
 from traffic.api.deps import DbSession
@@ -48,7 +60,8 @@ def create_api(settings: Settings, *, engine: Engine | None = None, run_workers:
     app.add_middleware(RequestIdMiddleware)
 
     # Closed by default: every router below needs a signed-in user (or, for ingest, a camera key), except the
-    # sign-in itself. Open: /healthz and sign-in; /docs and /openapi.json describe the API but reveal no data.
+    # sign-in itself. Open: /healthz, /readyz and sign-in; /docs and /openapi.json describe the API but reveal no
+    # data. /metrics has its own gate: a configured network or token (docs/operations.md).
     api = APIRouter(prefix=API_PREFIX)
     api.include_router(accounts.router)
     for router in city_routers():
@@ -68,6 +81,7 @@ def create_api(settings: Settings, *, engine: Engine | None = None, run_workers:
         session.execute(text("SELECT 1"))
         return {"status": "ok", "database": session.get_bind().dialect.name}
 
+    app.include_router(operations.router)
     install_openapi(app)
     return app
 
@@ -90,6 +104,7 @@ async def _embedded_workers(app: FastAPI) -> AsyncIterator[None]:
     from traffic.workers.embedded import EmbeddedWorkers
 
     workers = EmbeddedWorkers(app.state.settings, app.state.session_factory, app.state.frame_announcer)
+    app.state.embedded_workers = workers  # /readyz asks them whether the model has loaded
     workers.start()
     try:
         yield

@@ -1,6 +1,7 @@
 """One error shape everywhere: {"error": <Kind>, "detail": <message>} with the matching 4xx status."""
 from __future__ import annotations
 
+import errno
 import functools
 import logging
 import re
@@ -8,13 +9,23 @@ import re
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SqlTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from traffic.api.request_id import REQUEST_ID_HEADER, request_id_of
-from traffic.errors import TooManyAttempts, TrafficError, Unauthorized
+from traffic.errors import (
+    InsufficientStorage,
+    ServiceUnavailable,
+    TooManyAttempts,
+    TrafficError,
+    Unauthorized,
+    is_storage_full,
+)
+from traffic.metrics import DATABASE_UNAVAILABLE, STORAGE_FULL
 
 log = logging.getLogger(__name__)
+SQLITE_FULL = 13
 
 _HTTP_KINDS = {
     400: "BadRequest",
@@ -27,6 +38,8 @@ _HTTP_KINDS = {
     415: "UnsupportedMediaType",
     422: "ValidationError",
     429: "TooManyRequests",
+    503: "ServiceUnavailable",
+    507: "InsufficientStorage",
 }
 
 
@@ -67,7 +80,7 @@ def _template_pattern(template: str) -> re.Pattern[str]:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(TrafficError)
     async def _domain(_: Request, exc: TrafficError) -> JSONResponse:
-        return JSONResponse(error_body(exc.kind, exc.detail), status_code=exc.status_code, headers=_headers_of(exc))
+        return _json_error(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -91,14 +104,56 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(error_body("InternalError", detail), status_code=500,
                             headers={REQUEST_ID_HEADER: request_id})
 
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    @app.exception_handler(SqlTimeoutError)
+    async def _database_down(request: Request, exc: Exception) -> JSONResponse:
+        if _database_disk_full(exc):
+            return await _os_error(request, OSError(errno.ENOSPC, f"database: {getattr(exc, 'orig', exc)}"))
+        # Connection refused, reset or timed out (pool_pre_ping replaces dead pooled connections on the next
+        # checkout, so the first request after the database returns succeeds): the client should retry.
+        log.warning("database unavailable in %s %s: %s", request.method, request.url.path,
+                    getattr(exc, "orig", None) or exc)
+        return _json_error(database_unavailable(app.state.settings.db_retry_after_s))
+
+    @app.exception_handler(DBAPIError)
+    async def _dbapi(request: Request, exc: DBAPIError) -> JSONResponse:
+        if exc.connection_invalidated:
+            return await _database_down(request, exc)
+        return await _unexpected(request, exc)
+
+    @app.exception_handler(OSError)
+    async def _os_error(request: Request, exc: OSError) -> JSONResponse:
+        if is_storage_full(exc):
+            STORAGE_FULL.inc()
+            log.error("storage full in %s %s: %s", request.method, request.url.path, exc)
+            return _json_error(InsufficientStorage("the server's storage is full; nothing was stored, send it again "
+                                                   "later"))
+        return await _unexpected(request, exc)
+
     @app.exception_handler(IntegrityError)
     async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:
         log.info("integrity error: %s", exc.orig)
         return JSONResponse(error_body("Conflict", "the change conflicts with stored data"), status_code=409)
 
 
+def _database_disk_full(exc: Exception) -> bool:
+    """PostgreSQL's disk_full (SQLSTATE 53100) or SQLite's SQLITE_FULL: storage, not an outage."""
+    orig = getattr(exc, "orig", None)
+    return getattr(orig, "sqlstate", None) == "53100" or getattr(orig, "sqlite_errorcode", None) == SQLITE_FULL
+
+
+def database_unavailable(retry_after: int) -> ServiceUnavailable:
+    DATABASE_UNAVAILABLE.inc()
+    return ServiceUnavailable("the database cannot be reached for now; nothing was changed, retry later", retry_after)
+
+
+def _json_error(exc: TrafficError) -> JSONResponse:
+    return JSONResponse(error_body(exc.kind, exc.detail), status_code=exc.status_code, headers=_headers_of(exc))
+
+
 def _headers_of(exc: TrafficError) -> dict[str, str] | None:
-    if isinstance(exc, TooManyAttempts):
+    if isinstance(exc, TooManyAttempts | ServiceUnavailable):
         return {"Retry-After": str(exc.retry_after)}
     if isinstance(exc, Unauthorized):
         return {"WWW-Authenticate": "Bearer"}

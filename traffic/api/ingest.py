@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from traffic.api.deps import DbSession
 from traffic.api.upload import FrameUpload, read_frame_upload
 from traffic.db import transaction
+from traffic.metrics import FRAMES_RECEIVED
 from traffic.schemas.city import CODE_PATTERN
 from traffic.schemas.ingest import FrameAccepted, FrameSightingOut, FrameStatusOut
 from traffic.services.camera_keys import camera_of_key
@@ -84,6 +85,7 @@ def _store(app: FastAPI, upload: FrameUpload) -> AcceptedFrame:
         )
     # Committed: durable before the 202, and before any worker hears of it.
     if not accepted.duplicate:
+        FRAMES_RECEIVED.labels(upload.camera).inc()
         app.state.frame_announcer.announce(accepted.frame_id, accepted.camera_id)
     return accepted
 

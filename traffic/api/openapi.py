@@ -14,7 +14,7 @@ from traffic.api.request_id import REQUEST_ID_HEADER
 from traffic.schemas.errors import ErrorOut
 
 # Open without signing in; every other route needs a user (or, for ingest, a camera key).
-OPEN_PATHS = frozenset({"/healthz", "/api/v1/auth/token"})
+OPEN_PATHS = frozenset({"/healthz", "/readyz", "/api/v1/auth/token"})
 WRITE_METHODS = frozenset({"post", "put", "patch", "delete"})
 
 _DESCRIPTIONS = {
@@ -27,13 +27,16 @@ _DESCRIPTIONS = {
     422: "ValidationError or InvalidInput: the request breaks the schema or a rule",
     429: "TooManyRequests: slow down; Retry-After says for how long",
     500: "InternalError: an unexpected fault; quote the X-Request-ID when reporting it",
+    503: "ServiceUnavailable: the database cannot be reached for now; Retry-After says when to try again",
+    507: "InsufficientStorage: a disk or quota is full; nothing was stored",
 }
+_RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before retrying", "schema": {"type": "integer"}}}
 _ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
 
 
 def error_statuses(path: str, method: str, operation: dict[str, Any]) -> set[int]:
     """The error statuses an operation can answer, judged from its path, method and inputs."""
-    statuses = {500}
+    statuses = {500, 503}  # 503: any route that reads the database while it is down
     if path not in OPEN_PATHS:
         statuses |= {401, 403}
     if operation.get("parameters") or "requestBody" in operation:
@@ -43,7 +46,7 @@ def error_statuses(path: str, method: str, operation: dict[str, Any]) -> set[int
     if "{" in path or method in WRITE_METHODS:
         statuses.add(404)  # a path key, or a code in the body, that names nothing
     if method in WRITE_METHODS:
-        statuses.add(409)
+        statuses |= {409, 507}  # 507: a write that meets a full disk
     return statuses
 
 
@@ -54,7 +57,11 @@ def _declare(path: str, method: str, operation: dict[str, Any]) -> None:
         response = responses.setdefault(str(status), {"description": _DESCRIPTIONS.get(status, "error")})
         if response.get("description") == "Validation Error":  # FastAPI's own 422, with its list-shaped body
             response["description"] = _DESCRIPTIONS[422]
-        response.setdefault("content", {}).setdefault("application/json", {})["schema"] = _ERROR_REF
+        media = response.setdefault("content", {}).setdefault("application/json", {})
+        if media.get("schema", {}).get("$ref", "").endswith("/HTTPValidationError") or "schema" not in media:
+            media["schema"] = _ERROR_REF  # a route's own error model (the NotReadyOut of /readyz) stays
+        if status == 503:
+            response["headers"] = _RETRY_AFTER
         if status == 500:
             response["headers"] = {REQUEST_ID_HEADER: {"description": "the id under which the fault was logged",
                                                        "schema": {"type": "string"}}}

@@ -9,6 +9,7 @@ import typer
 
 from models.enums import SightingSource
 from traffic.cli.context import domain_errors, echo, fail, load_settings, open_engine
+from traffic.logs import configure_logging
 
 app = typer.Typer(help="Pull frames from a video file, an image folder or a stream through the pipeline.")
 
@@ -32,6 +33,7 @@ def _run(camera: str, frames, *, source: str, track_prefix: str, total: int | No
     from traffic.workers.pull import ingest_frames
 
     settings = load_settings()
+    configure_logging(settings)
     with domain_errors():
         pipelines = PipelineFactory.from_settings(settings, keep_images=True)
         session_factory = make_session_factory(open_engine(settings))
@@ -82,6 +84,8 @@ def images_command(
     except (SourceError, ValueError) as exc:
         fail(str(exc))
     _run(camera, frames, source=SightingSource.IMAGES, track_prefix=f"images:{folder_digest(folder)}", total=len(frames))
+    for name, reason in frames.skipped:  # bad files are passed over, never the end of the run (docs/ingest.md)
+        echo(f"跳过 skipped {name}: {reason}")
 
 
 @app.command("stream")

@@ -25,6 +25,7 @@ from traffic.cli import (
 from traffic.cli.context import domain_errors, echo, fail, load_settings, open_engine
 from traffic.db import make_session_factory
 from traffic.errors import Conflict
+from traffic.logs import configure_logging
 
 DEMO_DIR = Path(__file__).resolve().parents[1] / "demo"
 DEMO_CAMERA = "CAM-001"
@@ -70,6 +71,7 @@ def serve_command(
     from traffic.app import create_app
 
     settings = load_settings()
+    configure_logging(settings)
     require_evidence_font(settings)
     engine = open_engine(settings)
     if migrate_first:
@@ -77,7 +79,8 @@ def serve_command(
     from traffic.workers.webhook_dispatch import start_dispatcher_thread
 
     start_dispatcher_thread(settings, make_session_factory(engine))
-    uvicorn.run(create_app(settings, engine=engine, run_workers=True), host=host, port=port, log_level="info")
+    # log_config=None: uvicorn's own lines go through configure_logging's handler (JSON, request id, masking).
+    uvicorn.run(create_app(settings, engine=engine, run_workers=True), host=host, port=port, log_config=None)
 
 
 demo_app = typer.Typer(help="The demo: `traffic demo` runs it; `traffic demo seed` adds history.")

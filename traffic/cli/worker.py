@@ -1,7 +1,6 @@
 """`traffic worker`: process pushed frames, on this or any machine that reaches the database (and Redis)."""
 from __future__ import annotations
 
-import logging
 import signal
 import threading
 
@@ -9,10 +8,13 @@ import typer
 
 from traffic.cli.context import domain_errors, echo, load_settings, open_engine
 from traffic.db import make_session_factory
+from traffic.logs import configure_logging
 
 
 def worker_command(
     until_idle: bool = typer.Option(False, "--until-idle", help="exit once no frame waits instead of running on"),
+    metrics_port: int | None = typer.Option(None, help="serve this worker's Prometheus metrics on this port"),
+    metrics_host: str = typer.Option("127.0.0.1", help="address for --metrics-port (no token: choose a private one)"),
 ) -> None:
     """Run one ingest worker until SIGTERM or Ctrl-C (finishing the frame in hand).
 
@@ -21,8 +23,15 @@ def worker_command(
     from traffic.workers.queues import uses_redis
     from traffic.workers.worker import WorkerResources, Worker
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = load_settings()
+    configure_logging(settings)
+    if metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        from traffic.metrics import REGISTRY
+
+        # Its own listener: this process's counters are not in `traffic serve`'s /metrics (docs/operations.md).
+        start_http_server(metrics_port, addr=metrics_host, registry=REGISTRY)
     factory = make_session_factory(open_engine(settings))
     with domain_errors():
         stack = WorkerResources.from_settings(settings, factory)

@@ -9,6 +9,7 @@ import struct
 import zlib
 from dataclasses import dataclass
 
+from detection.sources.files import MAX_PIXELS
 from traffic.errors import InvalidInput
 
 MAX_SIDE = 16384  # larger images are refused: decoding one would take gigabytes in the workers
@@ -39,6 +40,8 @@ def inspect_image(data: bytes) -> ImageInfo:
         raise InvalidInput("image: not a JPEG or PNG file")
     if not (0 < info.width <= MAX_SIDE and 0 < info.height <= MAX_SIDE):
         raise InvalidInput(f"image: {info.width}x{info.height} pixels is outside 1..{MAX_SIDE} per side")
+    if info.width * info.height > MAX_PIXELS:
+        raise InvalidInput(f"image: {info.width}x{info.height} is more than {MAX_PIXELS:,} pixels (decompression bomb?)")
     return info
 
 

@@ -13,6 +13,7 @@ from models.enums import FrameStatus
 from traffic.db import insert_or_nothing
 from traffic.digests import sha256_hex
 from traffic.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
+from traffic.metrics import MEDIA_REFUSED
 from traffic.services.camera_keys import authenticate_camera
 from traffic.services.image_check import inspect_image
 
@@ -96,7 +97,11 @@ def accept_frame(
     if len(submission.image) > max_bytes:
         raise PayloadTooLarge(f"image: {len(submission.image)} bytes is more than the limit of {max_bytes}")
     captured_at = parse_capture_time(submission.captured_at, now, max_ahead_s)
-    info = inspect_image(submission.image)
+    try:
+        info = inspect_image(submission.image)
+    except InvalidInput:
+        MEDIA_REFUSED.labels("push").inc()
+        raise
     sha256 = sha256_hex(submission.image)
     frame_id = submission.frame_id.strip() if submission.frame_id else sha256
     if not FRAME_ID.fullmatch(frame_id):

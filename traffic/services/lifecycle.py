@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from models import District, EnforcementRecord, Unit
 from models.enums import RecordEventKind, RecordStatus
 from traffic.errors import Conflict, Forbidden, InvalidInput, TrafficError
+from traffic.metrics import REVIEW_ACTIONS, count_on_commit
 from traffic.services import audit, events
 from traffic.services.actors import Actor
 from traffic.services.listing import find_record
@@ -196,6 +197,7 @@ def _compare_and_set(session: Session, record: EnforcementRecord, seen: int, cha
 def _announce(session: Session, record: EnforcementRecord, from_status: str, actor: Actor, step: str,
               now: dt.datetime) -> None:
     district = session.scalar(select(District.code).where(District.id == record.district_id))
+    count_on_commit(session, REVIEW_ACTIONS, step)
     events.emit(session, RecordEventKind.STATUS_CHANGED, record, {
         "id": record.id, "district": district, "from": from_status, "to": record.status, "step": step,
         "version": record.version, "by": actor.username, "role": str(actor.role),

@@ -14,6 +14,7 @@ from detection.types import SightingEvent, SightingSnapshot
 from models import EnforcementRecord, RecordSequence, RestrictionRule, Sighting, TimeSlot, frame_sightings
 from models.enums import PlatePresence, RecordEventKind, RecordStatus, SightingStatus
 from traffic.db import dialect_insert
+from traffic.metrics import RECORDS_CREATED, SIGHTINGS_CREATED, count_on_commit
 from traffic.rules.engine import Decision
 from traffic.services.cameras import CameraRef
 from traffic.services.city import city_review_days
@@ -129,6 +130,7 @@ class Recorder:
                 created_at=self.clock(),
             )
             session.add(row)
+            count_on_commit(session, SIGHTINGS_CREATED, camera.code)
         row.first_seen = vision.first_seen
         row.last_seen = vision.last_seen
         row.vehicle_type = vision.vehicle_type
@@ -199,6 +201,7 @@ class Recorder:
         )
         session.add(record)
         session.flush()
+        count_on_commit(session, RECORDS_CREATED, camera.code)
         self.evidence.write_package(session, record, vision, camera, rule.name, images)
         view = record_view(record, record_codes(session, record))
         self.emit(session, RecordEventKind.CREATED, record, event_payload(view))

@@ -33,7 +33,7 @@ def page_headers(tile_origin: str | None = None) -> tuple[tuple[bytes, bytes], .
 
 
 PAGE_HEADER_NAMES = frozenset(name for name, _ in page_headers())
-NOT_PAGES = ("/api/", "/docs", "/redoc", "/openapi.json", "/healthz")
+NOT_PAGES = ("/api/", "/docs", "/redoc", "/openapi.json", "/healthz", "/readyz", "/metrics")
 
 
 def is_page_path(path: str) -> bool:

@@ -35,6 +35,14 @@ class EmbeddedWorkers:
         self.threads: list[threading.Thread] = []
         self.workers: list[Worker] = []
         self._ready = threading.Lock()
+        self.load_failed = False
+
+    @property
+    def model_state(self) -> str:
+        """``loaded`` once the shared model is in memory, ``failed`` if loading raised, else ``loading``."""
+        if self.stack is not None:
+            return "loaded"
+        return "failed" if self.load_failed else "loading"
 
     def start(self) -> None:
         for index in range(self.settings.embedded_workers):
@@ -60,6 +68,7 @@ class EmbeddedWorkers:
         try:
             stack = self._shared_stack()
         except Exception:  # noqa: BLE001 - the API keeps serving; frames wait until the workers can run
+            self.load_failed = True
             log.exception("embedded workers cannot start; frames stay queued (run `traffic worker` to see why)")
             return
         source = self.announcer if isinstance(self.announcer, DatabaseQueue) else None

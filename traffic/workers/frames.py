@@ -14,8 +14,7 @@ from detection.types import EvidenceFrame
 from models import CameraState, IngestFrame
 from models.enums import FrameStatus
 from traffic.services.evidence import SourceFrame
-
-WAITING = (FrameStatus.QUEUED, FrameStatus.PROCESSING)  # a frame left `processing` by a dead worker is waiting again
+from traffic.services.operations import WAITING
 
 
 @dataclass(frozen=True)
@@ -117,8 +116,11 @@ def mark_failed(session: Session, pk: int, reason: str, now: dt.datetime) -> Non
     )
 
 
-def mark_retry(session: Session, pk: int, reason: str) -> None:
-    session.execute(update(IngestFrame).where(IngestFrame.id == pk).values(status=FrameStatus.QUEUED, error=reason[:2000]))
+def mark_retry(session: Session, pk: int, reason: str, *, refund: bool = False) -> None:
+    """Queue the frame again; with ``refund`` the attempt is not counted (the failure was not the frame's)."""
+    attempts = IngestFrame.attempts - 1 if refund else IngestFrame.attempts
+    session.execute(update(IngestFrame).where(IngestFrame.id == pk).values(
+        status=FrameStatus.QUEUED, error=reason[:2000], attempts=attempts))
 
 
 def decode_image(data: bytes | None) -> np.ndarray | None:

@@ -20,6 +20,8 @@ from detection.types import Frame, SightingEvent
 from models import CameraState
 from models.enums import SightingSource
 from traffic.db import transaction
+from traffic.errors import is_storage_full
+from traffic.metrics import FRAMES_FAILED, FRAMES_PROCESSED, INFERENCE_SECONDS, count_on_commit
 from traffic.services.cameras import CameraRef, load_camera_by_id
 from traffic.settings import Settings
 from traffic.workers import frames
@@ -248,6 +250,7 @@ class CameraProcessor:
         with transaction(self.session_factory) as session:
             self.leases.fence(session, run.camera.id, run.token, now)
             frames.mark_failed(session, frame.pk, reason, now)
+            count_on_commit(session, FRAMES_FAILED, run.camera.code)
         log.warning("camera %s frame %s failed: %s", run.camera.code, frame.frame_id, reason)
 
     def _handle(self, run: CameraRun, frame: frames.WaitingFrame) -> str | None:
@@ -277,12 +280,14 @@ class CameraProcessor:
             log.exception("camera %s frame %s: processing failed", run.camera.code, frame.frame_id)
             reason = describe(exc)
             self._reopen(run)  # the live pipeline saw the frame; the checkpoint did not
-            if frame.attempts + 1 >= limit:
+            # A full disk is not the frame's fault: it waits, uncounted, while the camera's back-off pauses it.
+            disk_full = is_storage_full(exc)
+            if frame.attempts + 1 >= limit and not disk_full:
                 self._fail(run, frame, f"gave up after {frame.attempts + 1} attempts; last: {reason}")
                 return None
             with transaction(self.session_factory) as session:
                 self.leases.fence(session, run.camera.id, run.token, self.clock())
-                frames.mark_retry(session, frame.pk, reason)
+                frames.mark_retry(session, frame.pk, reason, refund=disk_full)
             return reason
 
     def _process(self, run: CameraRun, frame: frames.WaitingFrame, image) -> None:
@@ -295,7 +300,7 @@ class CameraProcessor:
             run.pipeline = self.pipelines.pipeline_for(run.camera, None, inertia=self.settings.zone_inertia,
                                                        detector=run.detector)
             run.epoch += 1
-        with self.pipelines.lock:
+        with self.pipelines.lock, INFERENCE_SECONDS.time():
             events = run.pipeline.process(Frame(image, frame.captured_at, frame.pk, frame.frame_id))
         now = self.clock()
         with transaction(self.session_factory) as session:
@@ -308,6 +313,7 @@ class CameraProcessor:
                 images=images, detector_version_id=run.version_id,
             )
             frames.mark_done(session, frame.pk, now)
+            count_on_commit(session, FRAMES_PROCESSED, run.camera.code)
             self.leases.fence(
                 session, run.camera.id, run.token, now, state=run.pipeline.checkpoint(),
                 state_detector_version_id=run.version_id, epoch=run.epoch,

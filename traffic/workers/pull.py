@@ -14,6 +14,7 @@ from detection.types import EvidenceFrame, Frame
 from models import EnforcementRecord
 from traffic.db import transaction
 from traffic.digests import file_sha256
+from traffic.metrics import FRAMES_PROCESSED, FRAMES_RECEIVED, count_on_commit
 from traffic.errors import Conflict, InvalidInput
 from traffic.services.cameras import load_camera
 from traffic.services.evidence import JPEG, SourceFrame
@@ -88,6 +89,8 @@ def ingest_frames(
         before = session.scalar(select(func.count()).select_from(EnforcementRecord)) or 0
         for result in pipeline.run(frames):
             report.frames += 1
+            count_on_commit(session, FRAMES_RECEIVED, camera.code)
+            count_on_commit(session, FRAMES_PROCESSED, camera.code)
             if result.events:
                 rows = recorder.apply(
                     session, camera, result.events, source=source, track_prefix=track_prefix, frame_pk=None,

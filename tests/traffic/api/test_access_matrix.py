@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from fastapi.routing import iter_route_contexts
+from pydantic import SecretStr
 
 from models import Role
 from tests.support.auth import TEST_PASSWORD, auth_headers, make_user
@@ -48,6 +49,11 @@ class Call:
 API = "/api/v1"
 MATRIX: dict[tuple[str, str], Call] = {
     ("GET", "/healthz"): Call(OPEN),
+    # Readiness reveals check names and short words only, for load balancers that cannot sign in (operations.md).
+    ("GET", "/readyz"): Call(OPEN),
+    # Metrics: no account or camera key opens them, only the metrics token or a network (the `settings` fixture
+    # below sets a token; tests/traffic/api/test_operations.py covers the network and the closed default).
+    ("GET", "/metrics"): Call(frozenset()),
     # The API's description reveals no data (docs/access-control.md).
     ("GET", "/openapi.json"): Call(OPEN),
     ("GET", "/docs"): Call(OPEN),
@@ -90,6 +96,11 @@ for _kind in ("districts", "segments", "time-slots", "holidays", "cameras", "rul
     MATRIX[("POST", f"{API}/{_kind}")] = Call(ADMIN, json={})
     MATRIX[("PUT", f"{API}/{_kind}/{{key}}")] = Call(ADMIN, json={})
     MATRIX[("DELETE", f"{API}/{_kind}/{{key}}")] = Call(ADMIN)
+
+
+@pytest.fixture()
+def settings(settings):
+    return settings.model_copy(update={"metrics_token": SecretStr("matrix-metrics-token")})
 
 
 def app_routes(app) -> set[tuple[str, str]]:
