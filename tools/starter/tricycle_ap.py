@@ -59,7 +59,7 @@ def average_precision(scores: np.ndarray, hits: np.ndarray, positives: int) -> f
     return float(compute_ap(recall, precision)[0])
 
 
-def tricycle_ap50(weights: Path, imgsz: int = 512, tricycle_classes: Sequence[str] = TRICYCLE_CLASSES,
+def tricycle_ap50(weights: Path, imgsz: int | tuple[int, int] = 512, tricycle_classes: Sequence[str] = TRICYCLE_CLASSES,
                   split: str = "val") -> dict:
     """AP50 and, at confidence 0.25, precision and recall of tricycles on the auto-rickshaw ``split``."""
     os.environ.setdefault("YOLO_OFFLINE", "1")
