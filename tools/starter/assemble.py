@@ -29,6 +29,8 @@ import yaml
 from tools.starter.classes import (AUTO_RICKSHAW_CLASS, AUTORICKSHAW, CCPD_SAMPLES, CLASS_ID, COCO_PT,
                                    COCO_TO_STARTER, PLATE_PT, ROBOFLOW_PLATES, STARTER_CLASSES)
 
+# Bump when the assembly changes, so tools.starter.build does not reuse a set built the old way.
+ASSEMBLY_VERSION = 1
 COCO_CONF = 0.4  # pseudo-labels are kept only where the teacher is fairly sure; a missed box costs less than a wrong one
 PLATE_CONF = 0.5
 # A COCO box that overlaps a labelled tricycle this much is the teacher's name for that tricycle (car, truck) or its

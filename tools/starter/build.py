@@ -16,12 +16,13 @@ import os
 import platform
 import shutil
 import time
+from collections import Counter
 from pathlib import Path
 
 os.environ.setdefault("YOLO_OFFLINE", "1")
 
 from detection.training import TrainSettings, train_model  # noqa: E402
-from tools.starter.assemble import assemble  # noqa: E402
+from tools.starter.assemble import ASSEMBLY_VERSION, Assembly, assemble  # noqa: E402
 from detection.class_map import ClassMap  # noqa: E402
 from tools.starter.classes import COCO_PT, DEMO_DIR, STARTER_CLASSES  # noqa: E402
 from tools.starter.head import starter_from_coco, trainer_class  # noqa: E402
@@ -40,7 +41,32 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--close-mosaic", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--freeze", type=int, default=10,
+                        help="keep the first N layers (10: the COCO backbone) as they are; cuts the CPU time")
+    parser.add_argument("--hours", type=float, default=0.9,
+                        help="wall-clock budget of the training (ultralytics fits the epochs and the learning-rate "
+                             "schedule into it after the first epoch); 0: exactly --epochs")
     return parser.parse_args(argv)
+
+
+def cached_assembly(out: Path, synthetic: int, seed: int) -> Assembly:
+    """The training set for this recipe: reused when the folder holds one built from the same recipe, else built.
+
+    The set is deterministic for a recipe, and rebuilding it runs two teacher models over every real photo.
+    """
+    recipe = {"synthetic": synthetic, "seed": seed, "version": ASSEMBLY_VERSION}
+    stamp = out / "assembly.json"
+    if stamp.is_file():
+        saved = json.loads(stamp.read_text())
+        if saved.get("recipe") == recipe:
+            assembly = Assembly(data_yaml=out / "data.yaml", images=Counter(saved["images"]),
+                                boxes={k: Counter(v) for k, v in saved["boxes"].items()},
+                                dropped_overlaps=saved["pseudo_boxes_dropped_on_tricycles"])
+            print(f"reusing the training set in {out} (same recipe)", flush=True)
+            return assembly
+    assembly = assemble(out, synthetic=synthetic, seed=seed)
+    stamp.write_text(json.dumps({"recipe": recipe, **assembly.to_dict()}, indent=2))
+    return assembly
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -48,7 +74,7 @@ def main(argv: list[str] | None = None) -> None:
     work = args.work.resolve()
     timings: dict[str, float] = {}
     started = time.monotonic()
-    assembly = assemble(work / "dataset", synthetic=args.synthetic, seed=args.seed)
+    assembly = cached_assembly(work / "dataset", synthetic=args.synthetic, seed=args.seed)
     timings["assemble_s"] = time.monotonic() - started
     print(json.dumps(assembly.to_dict(), indent=2), flush=True)
 
@@ -59,7 +85,8 @@ def main(argv: list[str] | None = None) -> None:
         workers=args.workers, seed=args.seed, patience=args.epochs, project=work / "runs", name="starter",
         options={"trainer": trainer_class(), "close_mosaic": args.close_mosaic, "cache": "ram", "val": False,
                  # one warm-up epoch, not three: the head starts trained, and warm-up's high bias rate would undo it
-                 "warmup_epochs": 1},
+                 "warmup_epochs": 1, "freeze": args.freeze or None,
+                 **({"time": args.hours} if args.hours else {})},
     )
     result = train_model(settings)
     timings["train_s"] = result.seconds
