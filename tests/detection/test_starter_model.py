@@ -49,4 +49,4 @@ def test_the_starter_finds_real_three_wheelers_that_the_demo_model_misses():
 
 # The shipped model's tricycle AP50 on the auto-rickshaw VAL split, less a margin for floating-point differences
 # between machines (docs/starter-model.md gives the measured figure).
-STARTER_AP50_FLOOR = 0.5
+STARTER_AP50_FLOOR = 0.58  # measured 0.616
