@@ -3,10 +3,13 @@
 1. A bare ultralytics predict loop and the full camera pipeline (detector, class map, tracker, zone, plate check,
    sightings) over the same decoded frames with the same weights, in alternating rounds so background load hits
    both alike. Prints both frame rates and their ratio (target: the pipeline keeps >= 0.9 of the bare rate).
-2. The same weights as PyTorch, ONNX and OpenVINO on this CPU (rates relative to PyTorch). Without a .pt model a
-   random-init yolov8n is built from ultralytics' bundled yaml and exported in a temp dir (nothing downloaded).
+2. The same weights as PyTorch FP32, ONNX, OpenVINO FP32 and OpenVINO INT8 (calibrated on the real auto-rickshaw
+   TRAIN photos) on this CPU, rates side by side relative to PyTorch and INT8 relative to OpenVINO FP32; then the
+   tricycle AP50 of each on the real auto-rickshaw VAL photos (tools/starter/tricycle_ap.py; a COCO model's car,
+   truck and bus count as tricycles there). --pt defaults to traffic/demo/starter.pt, else the COCO yolov8n in
+   ../shared/data, else a random-init yolov8n built from ultralytics' bundled yaml (speed only, nothing downloaded).
 
-    python bench/pipeline.py [--frames 120] [--rounds 3] [--pt traffic/demo/demo_model.pt] [--no-exports]
+    python bench/pipeline.py [--frames 120] [--rounds 3] [--pt traffic/demo/starter.pt] [--no-exports]
 """
 
 from __future__ import annotations
@@ -30,6 +33,9 @@ from detection.pipeline import CameraPipeline, PipelineSettings  # noqa: E402
 from detection.sources import VideoFileSource  # noqa: E402
 from detection.zone import Zone  # noqa: E402
 
+COCO_PT = DATA / "yolov8n_coco_pretrained_pt" / "yolov8n_coco.pt"
+CALIBRATION = DATA / "dataset_autorickshaw_iiith" / "images" / "train"
+AUTORICKSHAW_VAL = DATA / "dataset_autorickshaw_iiith" / "images" / "val"
 ROAD = Zone((((0.34, 0.62), (0.68, 0.62), (0.80, 1.0), (0.27, 1.0)),), inertia=3)
 
 
@@ -115,7 +121,7 @@ def rect_size(frame_size: tuple[int, int], imgsz: int = 640, stride: int = 32) -
     return (math.ceil(height * scale / stride) * stride, math.ceil(width * scale / stride) * stride)
 
 
-def export_models(pt: Path | None, workdir: Path, imgsz: tuple[int, int]) -> tuple[Path, Path, Path, str]:
+def export_models(pt: Path | None, workdir: Path, imgsz: tuple[int, int]) -> tuple[dict[str, Path], str]:
     from ultralytics import YOLO
 
     if pt is None:
@@ -130,7 +136,12 @@ def export_models(pt: Path | None, workdir: Path, imgsz: tuple[int, int]) -> tup
         pt = pt_copy
     onnx = Path(YOLO(str(pt)).export(format="onnx", imgsz=imgsz, simplify=False, dynamic=False, verbose=False))
     openvino = Path(YOLO(str(pt)).export(format="openvino", imgsz=imgsz, dynamic=False, verbose=False))
-    return pt, onnx, openvino, note
+    formats = {"PyTorch FP32": pt, "ONNX FP32": onnx, "OpenVINO FP32": openvino}
+    if CALIBRATION.is_dir():
+        from detection.quantize import export_openvino_int8
+
+        formats["OpenVINO INT8"] = export_openvino_int8(pt, CALIBRATION, imgsz=imgsz)
+    return formats, note
 
 
 def interleaved_detect_rates(detectors: dict[str, Detector], frames, rounds: int) -> dict[str, list[float]]:
@@ -149,21 +160,39 @@ def interleaved_detect_rates(detectors: dict[str, Detector], frames, rounds: int
     return rates
 
 
-def compare_exports(pt: Path | None, frames, rounds: int) -> None:
+def compare_exports(pt: Path | None, frames, rounds: int, accuracy: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         imgsz = rect_size(frames[0].size)
-        pt_path, onnx, openvino, note = export_models(pt, Path(tmp), imgsz)
-        formats = {"PyTorch": pt_path, "ONNX": onnx, "OpenVINO": openvino}
+        formats, note = export_models(pt, Path(tmp), imgsz)
         detectors = {name: Detector(path) for name, path in formats.items()}
         for d in detectors.values():
             d.detect([frames[0].image])
-        rates = interleaved_detect_rates(detectors, frames, rounds)
-    base = statistics.median(rates["PyTorch"])
-    print(f"exports of {note}, input {imgsz[1]}x{imgsz[0]} for all three, FP32, {len(frames)} frames, "
-          f"{rounds} rounds (interleaved):")
-    for name, values in rates.items():
-        r = statistics.median(values)
-        print(f"  {name:9}: {r:6.2f} frames/s  x{r / base:5.2f} vs PyTorch")
+        rates = {name: statistics.median(values)
+                 for name, values in interleaved_detect_rates(detectors, frames, rounds).items()}
+        scores = export_accuracy(formats, imgsz, pt is not None and accuracy)
+    base, fp32 = rates["PyTorch FP32"], rates["OpenVINO FP32"]
+    print(f"exports of {note}, input {imgsz[1]}x{imgsz[0]} for all, {len(frames)} frames, {rounds} rounds "
+          f"(interleaved); tricycle AP50 on the real auto-rickshaw VAL photos:")
+    for name, rate in rates.items():
+        vs_fp32 = f"  x{rate / fp32:5.2f} vs OpenVINO FP32" if name == "OpenVINO INT8" else ""
+        score = f"  AP50 {scores[name]:.3f}" if name in scores else ""
+        print(f"  {name:14}: {rate:6.2f} frames/s  x{rate / base:5.2f} vs PyTorch{vs_fp32}{score}")
+    if "OpenVINO INT8" in scores:
+        print(f"  AP50 INT8 - OpenVINO FP32: {scores['OpenVINO INT8'] - scores['OpenVINO FP32']:+.4f} (target within 0.01)")
+
+
+def export_accuracy(formats: dict[str, Path], imgsz: tuple[int, int], wanted: bool) -> dict[str, float]:
+    """Tricycle AP50 of each export on the real auto-rickshaw VAL photos (any tricycle class counts as a hit)."""
+    if not wanted or not AUTORICKSHAW_VAL.is_dir():
+        return {}
+    from tools.starter.classes import TRICYCLE_CLASSES
+    from tools.starter.tricycle_ap import tricycle_ap50
+
+    names = set(Detector(formats["PyTorch FP32"]).names.values())
+    # A COCO model has no tricycle class; it calls an auto-rickshaw a car, truck or bus.
+    classes = TRICYCLE_CLASSES if names & set(TRICYCLE_CLASSES) else ("car", "truck", "bus")
+    return {name: tricycle_ap50(path, imgsz=imgsz, tricycle_classes=classes)["ap50"]
+            for name, path in formats.items() if name != "ONNX FP32"}
 
 
 def compare_shipped_int8(frames, rounds: int) -> None:
@@ -193,6 +222,7 @@ def main() -> None:
     parser.add_argument("--no-plates", action="store_true", help="leave the plate reader out of the pipeline")
     parser.add_argument("--pt", type=Path, default=None, help=".pt weights for the export comparison")
     parser.add_argument("--no-exports", action="store_true")
+    parser.add_argument("--no-accuracy", action="store_true", help="leave out the AP50 of each export")
     args = parser.parse_args()
 
     frames = load_frames(args.video, args.frames, args.stride)
@@ -202,9 +232,8 @@ def main() -> None:
     if not args.no_exports:
         pt = args.pt
         if pt is None:
-            demo = ROOT / "traffic" / "demo" / "demo_model.pt"
-            pt = demo if demo.exists() else None
-        compare_exports(pt, frames[: max(len(frames) // 2, 10)], args.rounds)
+            pt = next((p for p in (ROOT / "traffic" / "demo" / "starter.pt", COCO_PT) if p.exists()), None)
+        compare_exports(pt, frames[: max(len(frames) // 2, 10)], args.rounds, not args.no_accuracy)
         compare_shipped_int8(frames[: max(len(frames) // 2, 10)], args.rounds)
 
 

@@ -27,6 +27,8 @@ class DetectorSettings:
     conf: minimum box score kept by the model's NMS. iou: NMS overlap threshold. imgsz: inference size; None: the
     size a .pt model was trained at (640 for exports; exports with a fixed input size always use their own). batch: frames per model call. device: "cpu", "cuda", "cuda:N" or "N".
     half: FP16 inference (CUDA only). max_det: most boxes per frame.
+    use_exports: given a .pt on the CPU, run its OpenVINO export instead when one made from these very weights sits
+        beside it (INT8 first, then FP32; see detection.quantize.fastest_export). False: run exactly the file given.
     """
 
     conf: float = 0.25
@@ -36,6 +38,7 @@ class DetectorSettings:
     device: str = "cpu"
     half: bool = False
     max_det: int = 300
+    use_exports: bool = True
 
 
 def resolve_weights(path: str | Path) -> Path:
@@ -80,6 +83,10 @@ class Detector:
             raise DetectorError(f"batch must be at least 1, got {self.settings.batch}")
         self.weights = resolve_weights(weights)
         self.device = _check_device(self.settings.device)
+        if self.settings.use_exports and self.device == "cpu":
+            from detection.quantize import fastest_export
+
+            self.weights = fastest_export(self.weights)
         self.model = YOLO(str(self.weights), task="detect")
         self.names: dict[int, str] = {int(k): str(v) for k, v in self.model.names.items()}
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-EXPORT_FORMATS = ("onnx", "openvino")
+EXPORT_FORMATS = ("onnx", "openvino", "openvino-int8")
 
 
 def _yolo(model: str | Path) -> Any:
@@ -179,12 +179,26 @@ def format_report(report: EvalReport) -> str:
     return "\n".join(rows)
 
 
-def export_model(weights: Path, fmt: str, imgsz: int = 416, half: bool = False, dynamic: bool = False) -> Path:
-    """Export weights to ONNX (a file) or OpenVINO (a folder) next to them and return the result's path."""
+def export_model(weights: Path, fmt: str, imgsz: int = 416, half: bool = False, dynamic: bool = False,
+                 calibration: Path | None = None) -> Path:
+    """Export weights to ONNX (a file), OpenVINO or OpenVINO INT8 (a folder) next to them; returns the result's path.
+
+    INT8 needs ``calibration``, a folder of real images like the ones the model will see (detection.quantize).
+    OpenVINO folders record the weights they came from, so the detector may pick them for these weights.
+    """
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}")
+    from detection.quantize import export_openvino_int8, stamp_source
+
+    if fmt == "openvino-int8":
+        if calibration is None:
+            raise ValueError("openvino-int8 needs calibration images (a folder of real frames)")
+        return export_openvino_int8(Path(weights), Path(calibration), imgsz=imgsz)
     model = _yolo(weights)
     options: dict[str, Any] = {"format": fmt, "imgsz": imgsz, "half": half, "dynamic": dynamic, "device": "cpu"}
     if fmt == "onnx":
         options["simplify"] = False  # onnxslim is not a dependency and could not be installed offline
-    return Path(model.export(**options))
+    out = Path(model.export(**options))
+    if fmt == "openvino" and not dynamic:
+        stamp_source(out, Path(weights))
+    return out

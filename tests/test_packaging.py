@@ -50,7 +50,8 @@ def test_the_wheel_ships_no_scene_generator_and_no_tools_package(wheel_build: Wh
 
 def test_the_wheel_ships_the_product_and_its_demo_model(wheel_build: WheelBuild) -> None:
     for expected in ("traffic/cli/main.py", "models/records.py", "detection/pipeline.py",
-                     "detection/plate/grammar.py", "traffic/demo/demo_model.onnx", "traffic/demo/city.yaml"):
+                     "detection/plate/grammar.py", "traffic/demo/demo_model.onnx", "traffic/demo/city.yaml",
+                     "traffic/demo/starter.pt", "traffic/demo/starter_build.json", "detection/quantize.py"):
         assert expected in wheel_build.names
 
 

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     device: str = "cpu"
     detector_conf: float = Field(default=0.25, ge=0.0, le=1.0)
     detector_imgsz: int | None = Field(default=None, ge=32, description="inference size; default: the model's own")
+    detector_use_exports: bool = Field(
+        default=True, description="run the OpenVINO (INT8 first) export made from the .pt weights when one is beside it")
     zone_inertia: int = Field(default=3, ge=1, description="consecutive in-zone frames before a vehicle counts")
     read_plates: bool = True
     review_days: int = Field(default=10, ge=1, description="days to review a capture (Art. 19-20: 10)")

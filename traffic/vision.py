@@ -62,7 +62,8 @@ class PipelineFactory:
         class_map_path = detector_versions.class_map_path_for(model_path, settings.class_map_path)
         if not class_map_path.is_file():
             raise InvalidInput(f"class map not found: {class_map_path} (set TRAFFIC_CLASS_MAP_PATH)")
-        detector_settings = DetectorSettings(conf=settings.detector_conf, device=settings.device)
+        detector_settings = DetectorSettings(conf=settings.detector_conf, device=settings.device,
+                                             use_exports=settings.detector_use_exports)
         if settings.detector_imgsz is not None:
             detector_settings = replace(detector_settings, imgsz=settings.detector_imgsz)
         detector = Detector(model_path, detector_settings)

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from detection.quantize import QuantizeError
 from detection.training import EXPORT_FORMATS, TrainSettings, evaluate_model, export_model, format_report, train_model
 from traffic.cli import model_registry
 from traffic.cli.context import domain_errors
@@ -120,18 +121,29 @@ def _dataset(data: Path | None, data_option: Path | None) -> Path:
 def export(
     weights: Annotated[Path, typer.Argument(help="PyTorch weights (.pt) to convert.", exists=True)],
     fmt: Annotated[list[str] | None, typer.Option(
-        "--format", help="onnx and/or openvino (repeat the option); both when not given.")] = None,
+        "--format", help="onnx, openvino and/or openvino-int8 (repeat the option); onnx and openvino when not "
+                         "given.")] = None,
     imgsz: Annotated[int, typer.Option(min=32)] = 416,
     half: Annotated[bool, typer.Option(help="FP16 weights (smaller; CPU runtimes may upcast).")] = False,
     dynamic: Annotated[bool, typer.Option(help="Dynamic input size and batch.")] = False,
+    calibration: Annotated[Path | None, typer.Option(
+        help="Folder of real frames to calibrate openvino-int8 on (a few hundred, like the cameras').",
+        exists=True, file_okay=False)] = None,
 ) -> None:
-    """Export weights to ONNX and/or OpenVINO; prints the path of each export."""
-    fmt = fmt or list(EXPORT_FORMATS)
+    """Export weights to ONNX, OpenVINO and/or OpenVINO INT8; prints the path of each export."""
+    fmt = fmt or ["onnx", "openvino"]
     unknown = [f for f in fmt if f not in EXPORT_FORMATS]
     if unknown:
         raise typer.BadParameter(f"unknown format(s) {', '.join(unknown)}; choose from {', '.join(EXPORT_FORMATS)}")
+    if "openvino-int8" in fmt and calibration is None:
+        raise typer.BadParameter("openvino-int8 needs --calibration DIR, a folder of real frames",
+                                 param_hint="--calibration")
     for one in fmt:
-        typer.echo(str(export_model(weights, one, imgsz=imgsz, half=half, dynamic=dynamic)))
+        try:
+            typer.echo(str(export_model(weights, one, imgsz=imgsz, half=half, dynamic=dynamic,
+                                        calibration=calibration)))
+        except QuantizeError as exc:
+            raise typer.BadParameter(str(exc)) from None
 
 
 model_registry.install(app)
