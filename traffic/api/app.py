@@ -18,6 +18,7 @@ from traffic.api.openapi import install_openapi
 from traffic.api.request_id import RequestIdMiddleware
 from traffic.api.security_headers import SecurityHeaders
 from traffic.db import make_engine, make_session_factory
+from traffic.services.frame_store import frame_store
 from traffic.settings import Settings
 from traffic.workers.queues import make_announcer
 
@@ -42,6 +43,7 @@ def create_api(settings: Settings, *, engine: Engine | None = None, run_workers:
     app.state.session_factory = make_session_factory(engine)
     app.state.frame_announcer = make_announcer(settings, app.state.session_factory)
     app.state.ingest_write_gate = _ingest_gate(engine)
+    app.state.frame_store = frame_store(settings)
     app.state.credential_readers = DEFAULT_CREDENTIAL_READERS
     install_error_handlers(app)
     app.add_middleware(SecurityHeaders)

@@ -78,6 +78,7 @@ def _store(app: FastAPI, upload: FrameUpload) -> AcceptedFrame:
         accepted = accept_frame(
             session,
             submission,
+            store=app.state.frame_store,
             max_bytes=settings.max_upload_bytes,
             max_ahead_s=settings.max_capture_ahead_s,
             now=dt.datetime.now(dt.timezone.utc),

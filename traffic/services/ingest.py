@@ -14,6 +14,7 @@ from traffic.db import insert_or_nothing
 from traffic.digests import sha256_hex
 from traffic.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
 from traffic.services.camera_keys import authenticate_camera
+from traffic.services.frame_store import BlobStore, store_frame_bytes
 from traffic.services.image_check import inspect_image
 
 FRAME_ID = re.compile(r"[A-Za-z0-9._:~-]{1,128}")
@@ -86,11 +87,14 @@ def parse_capture_time(text: str, now: dt.datetime, max_ahead_s: float) -> dt.da
 
 
 def accept_frame(
-    session: Session, submission: FrameSubmission, *, max_bytes: int, max_ahead_s: float, now: dt.datetime
+    session: Session, submission: FrameSubmission, *, store: BlobStore, max_bytes: int, max_ahead_s: float,
+    now: dt.datetime,
 ) -> AcceptedFrame:
     """Authenticate, check and store a snapshot as a queued frame; a repeat of a stored frame stores nothing.
 
-    Concurrent repeats are settled by the unique frame id (insert-or-nothing), not by a look-before-insert.
+    The bytes go to the frame store (fsynced) before the row is inserted: a committed row always has its file. A
+    row that then fails to commit leaves at most an unnamed file, which retention removes. Concurrent repeats are
+    settled by the unique frame id (insert-or-nothing), not by a look-before-insert.
     """
     camera = authenticate_camera(session, submission.camera, submission.key)
     if len(submission.image) > max_bytes:
@@ -101,10 +105,11 @@ def accept_frame(
     frame_id = submission.frame_id.strip() if submission.frame_id else sha256
     if not FRAME_ID.fullmatch(frame_id):
         raise InvalidInput("frame_id: use 1 to 128 characters among letters, digits and . _ : ~ -")
+    sha256, image_path = store_frame_bytes(store, submission.image, info.content_type)
     row = {
         "frame_id": frame_id, "camera_id": camera.id, "captured_at": captured_at, "received_at": now,
         "content_type": info.content_type, "sha256": sha256, "size": len(submission.image), "width": info.width,
-        "height": info.height, "image": submission.image, "status": FrameStatus.QUEUED, "attempts": 0,
+        "height": info.height, "image_path": image_path, "status": FrameStatus.QUEUED, "attempts": 0,
     }
     statement = insert_or_nothing(session, IngestFrame, row, [IngestFrame.frame_id]).returning(IngestFrame.id)
     pk = session.execute(statement).scalar()
