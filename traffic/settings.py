@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     camera_retry_s: float = Field(default=30.0, gt=0, description="first wait before a quarantined camera is retried")
     camera_retry_max_s: float = Field(default=1800.0, gt=0, description="longest wait between quarantine retries")
     queue_reconcile_s: float = Field(default=30.0, gt=0, description="Redis: re-announce frames queued this long")
+    # Frame retention (docs/operations.md): evidence packages and open or held records' frames are always kept.
+    frame_retention_hours: float = Field(default=24.0, gt=0, description="processed frames that fed no sighting")
+    sighting_frame_retention_days: float = Field(default=30.0, gt=0, description="frames that fed a sighting")
+    retention_interval_minutes: float = Field(
+        default=60.0, ge=0, description="minutes between retention runs inside `traffic serve`; 0: never"
+    )
 
     @field_validator("timezone")
     @classmethod

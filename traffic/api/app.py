@@ -33,7 +33,7 @@ def create_api(settings: Settings, *, engine: Engine | None = None, run_workers:
     """
     engine = engine or make_engine(settings.database_url)
     app = FastAPI(
-        lifespan=_embedded_workers if run_workers and settings.embedded_workers > 0 else None,
+        lifespan=_background_work if run_workers else None,
         title="交通秩序执法记录系统 Traffic enforcement records",
         version="0.1.0",
         description="三轮车及无牌电动四轮车分时段、分路段、分区域管控：检测、执法记录、审核与统计。",
@@ -88,12 +88,17 @@ def _ingest_gate(engine: Engine):
 
 
 @asynccontextmanager
-async def _embedded_workers(app: FastAPI) -> AsyncIterator[None]:
+async def _background_work(app: FastAPI) -> AsyncIterator[None]:
+    """What `traffic serve` runs beside the API: the embedded workers (if any) and scheduled retention (if on)."""
     from traffic.workers.embedded import EmbeddedWorkers
+    from traffic.workers.retention import RetentionSchedule
 
     workers = EmbeddedWorkers(app.state.settings, app.state.session_factory, app.state.frame_announcer)
+    retention = RetentionSchedule(app.state.settings, app.state.session_factory)
     workers.start()
+    retention.start()
     try:
         yield
     finally:
+        await run_in_threadpool(retention.stop)
         await run_in_threadpool(workers.stop)

@@ -54,6 +54,9 @@ class BlobStore(Protocol):
     def exists(self, key: str) -> bool:
         """Whether ``key`` holds bytes."""
 
+    def modified(self, key: str) -> dt.datetime | None:
+        """When ``key`` was last written or re-stored (UTC); None when it holds nothing."""
+
     def blobs(self) -> Iterator[StoredBlob]:
         """Every stored file, for the orphan sweep."""
 
