@@ -15,7 +15,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, exists, func, not_, or_, select
+from sqlalchemy import Engine, and_, delete, exists, func, not_, or_, select
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from models import EnforcementRecord, EvidenceFile, IngestFrame, LegalHold, frame_sightings
@@ -107,6 +107,8 @@ def run_retention(
         _count_expired(session_factory, policy, now, report)
     else:
         _delete_expired(session_factory, store, policy, now, report)
+        if report.rows:
+            _reclaim(session_factory)
     _sweep_unnamed(session_factory, store, now, report, dry_run=dry_run)
     log.info("%s", report.summary(), extra={"retention": vars(report)})
     return report
@@ -143,6 +145,16 @@ def _delete_expired(session_factory, store: BlobStore, policy, now, report: Rete
             )
         report.rows += result.rowcount
         _remove_unnamed(session_factory, store, {row.image_path for row in rows}, now, report)
+
+
+def _reclaim(session_factory: sessionmaker[Session]) -> None:
+    """On PostgreSQL, VACUUM the frame tables now, so the next frames reuse the deleted rows' space instead of
+    growing the files until autovacuum gets round to it. SQLite reuses freed pages by itself."""
+    bind = session_factory.kw.get("bind")
+    if not isinstance(bind, Engine) or bind.dialect.name != "postgresql":
+        return  # a test's shared connection, or SQLite
+    with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("VACUUM ingest_frames, frame_sightings")
 
 
 def _remove_unnamed(session_factory, store: BlobStore, keys: Iterable[str], now: dt.datetime,
