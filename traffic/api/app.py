@@ -9,7 +9,19 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy import Engine, text
 from starlette.concurrency import run_in_threadpool
 
-from traffic.api import accounts, camera_health, events, ingest, lifecycle, records, rules, sightings, stats, webhooks
+from traffic.api import (
+    accounts,
+    camera_health,
+    events,
+    ingest,
+    legal_holds,
+    lifecycle,
+    records,
+    rules,
+    sightings,
+    stats,
+    webhooks,
+)
 from traffic.api.auth import DEFAULT_CREDENTIAL_READERS
 from traffic.api.city import city_routers
 from traffic.api.deps import DbSession
@@ -56,7 +68,8 @@ def create_api(settings: Settings, *, engine: Engine | None = None, run_workers:
     for router in city_routers():
         api.include_router(router)
     api.include_router(rules.router)
-    for router in (lifecycle.router, records.router, sightings.router, events.router, webhooks.router):
+    for router in (lifecycle.router, records.router, legal_holds.router, sightings.router, events.router,
+                   webhooks.router):
         api.include_router(router)
     api.include_router(ingest.router)
     api.include_router(camera_health.router)
