@@ -46,9 +46,9 @@ def holds_of(session: Session, record_ids: Iterable[int]) -> dict[int, LegalHold
 
 def _audit(session: Session, actor: Actor, record: EnforcementRecord, action: str, reason: str,
            before: dict | None, after: dict | None, now: dt.datetime) -> None:
-    # On the record's own trail, its status unchanged; the whole reason goes in the note (the reason column is short).
+    # On the record's own trail, its status unchanged; the reason, free text, goes in the note.
     record_transition(session, actor, record, action=action, from_status=record.status, to_status=record.status,
-                      reason=reason[:200], note=reason, before=before, after=after, now=now)
+                      reason=None, note=reason, before=before, after=after, now=now)
 
 
 def _shape(hold: LegalHold) -> dict:

@@ -36,6 +36,9 @@ PAGES: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/review/items/{record_id}"): USERS,
     ("GET", "/records/{record_no}"): USERS,
     ("GET", "/supervision"): SUPERVISING,
+    # Legal holds: the sample post has no reason, so a supervisor or admin gets past the role check to a 422.
+    ("POST", "/records/{record_no}/legal-hold"): SUPERVISING,
+    ("POST", "/records/{record_no}/legal-hold/lift"): SUPERVISING,
     ("GET", "/admin/cameras"): ADMIN,
     ("GET", "/admin/cameras/{code}/zone"): ADMIN,
     ("GET", "/admin/cameras/{code}/latest-frame"): ADMIN,
