@@ -120,6 +120,19 @@ def test_an_undecodable_frame_fails_with_its_reason_and_the_rest_go_on(session, 
     assert _seen(session) == ["f0", "f2"]
 
 
+def test_a_frame_whose_file_is_gone_fails_saying_so_and_the_rest_go_on(session, session_factory, camera_key, store,
+                                                                        fast_settings) -> None:
+    _push(session, camera_key, "f0", 0, store=store)
+    _push(session, camera_key, "lost", 1, image=street_snapshots(2)[1].jpeg, store=store)
+    _push(session, camera_key, "f2", 2, store=store)
+    store.delete(session.scalar(select(IngestFrame.image_path).where(IngestFrame.frame_id == "lost")))
+    _worker(session_factory, fast_settings).run(until_idle=True)
+    session.expire_all()
+    assert _statuses(session) == {"f0": "done", "lost": "failed", "f2": "done"}
+    assert "missing from the frame store" in _report(session, "lost").error
+    assert _seen(session) == ["f0", "f2"]
+
+
 def test_a_frame_that_keeps_failing_is_given_up_after_the_attempt_limit(session, session_factory, camera_key, store,
                                                                        fast_settings) -> None:
     for name, second in [("f0", 0), ("poison", 1), ("f2", 2)]:
