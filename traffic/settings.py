@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     camera_retry_s: float = Field(default=30.0, gt=0, description="first wait before a quarantined camera is retried")
     camera_retry_max_s: float = Field(default=1800.0, gt=0, description="longest wait between quarantine retries")
     queue_reconcile_s: float = Field(default=30.0, gt=0, description="Redis: re-announce frames queued this long")
+    frame_store_url: str | None = Field(default=None, description="s3://bucket/prefix; default: DATA_DIR/frames")
+    frame_store_endpoint: str | None = Field(default=None, description="S3-compatible endpoint (MinIO...)")
     # Frame retention (docs/operations.md): evidence packages and open or held records' frames are always kept.
     frame_retention_hours: float = Field(default=24.0, gt=0, description="processed frames that fed no sighting")
     sighting_frame_retention_days: float = Field(default=30.0, gt=0, description="frames that fed a sighting")

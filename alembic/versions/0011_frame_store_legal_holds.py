@@ -5,8 +5,8 @@ its SHA-256 and the file's relative path (ingest_frames.image_path), and the ima
 kept empty, so nothing can write bytes into the database again by mistake. Downgrade reads the files back into a
 recreated image column. Records under a legal hold are listed in legal_holds (docs/operations.md).
 
-The data dir is the one the caller hands in (config.attributes["data_dir"], as `traffic db upgrade` does) or
-TRAFFIC_DATA_DIR from the environment. Rows are moved in batches, so memory stays bounded on a large table.
+The store is the local one under the data dir the caller hands in (config.attributes["data_dir"]), else the
+deployment's from the environment (TRAFFIC_FRAME_STORE_URL, or TRAFFIC_DATA_DIR/frames). Rows are moved in batches, so memory stays bounded on a large table.
 
 Revision ID: 0011
 Revises: 0008
@@ -34,13 +34,14 @@ _frames = sa.table(
 
 
 def _store():
-    from traffic.services.frame_store import LocalFrameStore
+    """The frame store named by the caller's data dir, else the deployment's (TRAFFIC_FRAME_STORE_URL or DATA_DIR)."""
+    from traffic.services.frame_store import LocalFrameStore, frame_store
 
     data_dir = op.get_context().config.attributes.get("data_dir")
     if data_dir is None:
         from traffic.settings import Settings
 
-        data_dir = Settings().data_dir
+        return frame_store(Settings())
     return LocalFrameStore(Path(data_dir) / "frames")
 
 

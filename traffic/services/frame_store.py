@@ -3,6 +3,10 @@
 A pushed frame's bytes are written under their SHA-256 (``ab/cd/<sha256>.jpg``) before its row commits; the row
 keeps the hash and that relative path. Two frames with the same bytes share one file. A file is removed only by
 retention (traffic.services.retention), and only when no row names it any more. See docs/operations.md.
+
+Two stores keep that contract: a local folder (shared between machines by NFS or the like), and an S3-compatible
+bucket (AWS S3, MinIO, Ceph RGW) with the optional extra ``s3`` (boto3). The bucket's credentials come the usual
+boto3 way (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or an instance role), never from our settings or logs.
 """
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+from urllib.parse import urlparse
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -61,6 +66,11 @@ class BlobStore(Protocol):
         """Every stored file, for the orphan sweep."""
 
 
+def is_frame_key(key: str) -> bool:
+    """Whether ``key`` has the store's layout (so no key ever reaches outside the store)."""
+    return _KEY.match(key) is not None
+
+
 def frame_key(sha256: str, content_type: str) -> str:
     """The relative path of bytes with this hash: two levels of fan-out keep folders small."""
     extension = EXTENSIONS.get(content_type, "bin")
@@ -74,7 +84,7 @@ class LocalFrameStore:
         self.root = Path(root)
 
     def path_of(self, key: str) -> Path:
-        if not _KEY.match(key):
+        if not is_frame_key(key):
             raise ValueError(f"{key!r} is not a frame store key")  # nothing outside the store is ever touched
         return self.root / key
 
@@ -117,7 +127,7 @@ class LocalFrameStore:
             return
         for path in self.root.glob("??/??/*"):
             key = path.relative_to(self.root).as_posix()
-            if not _KEY.match(key):
+            if not is_frame_key(key):
                 continue  # a temporary file of a write in progress, or something that is not ours
             try:
                 stat = path.stat()
@@ -126,8 +136,77 @@ class LocalFrameStore:
             yield StoredBlob(key, stat.st_size, dt.datetime.fromtimestamp(stat.st_mtime, dt.timezone.utc))
 
 
-def frame_store(settings) -> LocalFrameStore:
-    """The store of a deployment: ``<TRAFFIC_DATA_DIR>/frames`` (an S3-compatible store is not built yet)."""
+class S3FrameStore:
+    """``s3://bucket/prefix``: an object per frame under ``prefix`` + the frame key. A PUT is atomic (the object
+    appears whole or not at all) and durable once it returns, as the local store's fsync and link are."""
+
+    def __init__(self, client, bucket: str, prefix: str = "") -> None:
+        self.client = client
+        self.bucket = bucket
+        self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+
+    @classmethod
+    def from_url(cls, url: str, endpoint_url: str | None = None) -> S3FrameStore:
+        import boto3  # the optional extra `s3`
+
+        parsed = urlparse(url)
+        if parsed.scheme != "s3" or not parsed.netloc:
+            raise ValueError(f"TRAFFIC_FRAME_STORE_URL must look like s3://bucket/prefix, got {url!r}")
+        return cls(boto3.client("s3", endpoint_url=endpoint_url), parsed.netloc, parsed.path)
+
+    def _name(self, key: str) -> str:
+        if not is_frame_key(key):
+            raise ValueError(f"{key!r} is not a frame store key")
+        return self.prefix + key
+
+    def _head(self, key: str) -> dict | None:
+        try:
+            return self.client.head_object(Bucket=self.bucket, Key=self._name(key))
+        except self.client.exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+
+    def put(self, key: str, data: bytes) -> bool:
+        existed = self._head(key) is not None
+        # Written again when present: same bytes (content-addressed), and a fresh LastModified keeps retention's
+        # grace period for a file a new row is about to name.
+        self.client.put_object(Bucket=self.bucket, Key=self._name(key), Body=data)
+        return not existed
+
+    def get(self, key: str) -> bytes:
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=self._name(key))["Body"].read()
+        except self.client.exceptions.NoSuchKey:
+            raise FileNotFoundError(key) from None
+
+    def delete(self, key: str) -> int:
+        head = self._head(key)
+        if head is None:
+            return 0
+        self.client.delete_object(Bucket=self.bucket, Key=self._name(key))
+        return int(head["ContentLength"])
+
+    def exists(self, key: str) -> bool:
+        return self._head(key) is not None
+
+    def modified(self, key: str) -> dt.datetime | None:
+        head = self._head(key)
+        return None if head is None else head["LastModified"].astimezone(dt.timezone.utc)
+
+    def blobs(self) -> Iterator[StoredBlob]:
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.prefix)
+        for page in pages:
+            for item in page.get("Contents", []):
+                key = item["Key"][len(self.prefix):]
+                if is_frame_key(key):
+                    yield StoredBlob(key, int(item["Size"]), item["LastModified"].astimezone(dt.timezone.utc))
+
+
+def frame_store(settings) -> BlobStore:
+    """The store of a deployment: the bucket of TRAFFIC_FRAME_STORE_URL when set, else ``<TRAFFIC_DATA_DIR>/frames``."""
+    if settings.frame_store_url:
+        return S3FrameStore.from_url(settings.frame_store_url, settings.frame_store_endpoint)
     return LocalFrameStore(Path(settings.data_dir) / "frames")
 
 
