@@ -89,6 +89,13 @@ class Settings(BaseSettings):
             raise ValueError(f"TRAFFIC_QUEUE_URL must be a redis://, rediss:// or unix:// URL, got {value!r}")
         return value or None
 
+    @field_validator("frame_store_url")
+    @classmethod
+    def _s3_url(cls, value: str | None) -> str | None:
+        if value and not (value.startswith("s3://") and len(value) > len("s3://")):
+            raise ValueError(f"TRAFFIC_FRAME_STORE_URL must be an s3://bucket/prefix URL, got {value!r}")
+        return value or None
+
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
         if not self.database_url:

@@ -44,3 +44,9 @@ def test_development_generates_and_keeps_a_key(tmp_path, monkeypatch) -> None:
 def test_unknown_timezone_is_refused() -> None:
     with pytest.raises(ValidationError, match="unknown timezone"):
         Settings(timezone="Mars/Olympus")
+
+
+@pytest.mark.parametrize("url", ["http://minio:9000/frames", "s3://", "/var/frames"])
+def test_a_frame_store_url_that_is_not_s3_is_refused(url: str) -> None:
+    with pytest.raises(ValidationError, match="s3://bucket/prefix"):
+        Settings(frame_store_url=url)
