@@ -71,10 +71,11 @@ def test_the_database_stays_flat_while_ten_thousand_frames_pass_with_retention_o
                 sizes.append(database_bytes(engine))
             assert len(list(store.blobs())) == PER_ROUND, "only the last period's files are left"
             assert freed > 0
-            # Flat: the space of removed rows is reused, so the last 8,000 frames add less than the first 1,000 did
-            # (without retention each 1,000 add as much again: ~0.8 MB here). PostgreSQL's indexes settle after a
-            # few rounds; SQLite stays within a few pages.
+            # Bounded: the space of removed rows is reused. SQLite stays within a few pages of its size at 2,000
+            # frames. On PostgreSQL the table and the image_path index stay flat; the indexes on ever-growing keys
+            # (id, frame_id) still gain ~50 kB per 1,000 frames each (docs/operations.md: REINDEX). Without
+            # VACUUM (measured) 10,000 frames took 8.1 MB against 0.9 MB for the first 1,000.
             print(f"{backend}: database bytes after each 1,000 frames: {sizes}")
-            assert sizes[-1] - sizes[1] < sizes[1] - sizes[0], f"database bytes per round: {sizes}"
+            assert max(sizes) <= 2 * sizes[1], f"database bytes per round: {sizes}"
         finally:
             engine.dispose()
