@@ -105,8 +105,9 @@ def generate(session: Session, sightings: int, records: int, coverage_days: int)
     coverage_start = dt.datetime.combine(FIRST_DAY + dt.timedelta(days=DAYS - coverage_days), dt.time(), TZ)
     session.execute(text("""
         INSERT INTO ingest_frames (frame_id, camera_id, captured_at, received_at, content_type, sha256, size, width,
-                                   height, image, status, attempts, processed_at)
-        SELECT 'f:' || c.id || ':' || m, c.id, t.at, t.at, 'image/jpeg', repeat('0', 64), 0, 1920, 1080, '', 'done',
+                                   height, image_path, status, attempts, processed_at)
+        SELECT 'f:' || c.id || ':' || m, c.id, t.at, t.at, 'image/jpeg', repeat('0', 64), 0, 1920, 1080,
+               '00/00/' || repeat('0', 64) || '.jpg', 'done',
                1, t.at
         FROM bench_cameras c CROSS JOIN generate_series(0, :minutes - 1) AS m
         CROSS JOIN LATERAL (SELECT CAST(:start AS timestamptz) + m * interval '1 minute' AS at) AS t

@@ -14,6 +14,7 @@ from models.enums import (
     VehicleType,
 )
 from models.geography import Camera, District, RoadSegment, Unit
+from models.holds import LegalHold
 from models.ingest import CameraState, IngestFrame
 from models.records import (
     EnforcementRecord,
@@ -55,6 +56,7 @@ __all__ = [
     "EnforcementRecord",
     "EvidenceFile",
     "IngestFrame",
+    "LegalHold",
     "RecordEvent",
     "RecordSequence",
     "Sighting",

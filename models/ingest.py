@@ -29,8 +29,9 @@ class IngestFrame(Base):
     size: Mapped[int] = mapped_column(Integer)
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
-    # Kept in the database so that a worker on any machine can read it; loaded only on demand.
-    image: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    # The bytes live in the frame store (TRAFFIC_DATA_DIR/frames, shared by every worker), under this relative
+    # path named by ``sha256``: the database stays small however many frames pass (docs/operations.md).
+    image_path: Mapped[str] = mapped_column(String(160), index=True)
     status: Mapped[str] = mapped_column(String(16), default="queued")  # FrameStatus
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text, default=None)

@@ -43,15 +43,18 @@ def _migrating(engine: Engine) -> Iterator[Connection]:
                 raw.execute("PRAGMA foreign_keys=ON")
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "head", *, data_dir: Path | None = None) -> None:
+    """Upgrade; ``data_dir`` is where migrations that move files find the frame store (default: TRAFFIC_DATA_DIR)."""
     with _migrating(engine) as connection:
         config = alembic_config(engine)
         config.attributes["connection"] = connection
+        config.attributes["data_dir"] = data_dir
         command.upgrade(config, revision)
 
 
-def downgrade(engine: Engine, revision: str = "base") -> None:
+def downgrade(engine: Engine, revision: str = "base", *, data_dir: Path | None = None) -> None:
     with _migrating(engine) as connection:
         config = alembic_config(engine)
         config.attributes["connection"] = connection
+        config.attributes["data_dir"] = data_dir
         command.downgrade(config, revision)

@@ -80,6 +80,14 @@ class Settings(BaseSettings):
     )
     log_level: str = Field(default="INFO", description="root log level")
     db_retry_after_s: int = Field(default=5, ge=1, description="Retry-After of a 503 while the database is down")
+    frame_store_url: str | None = Field(default=None, description="s3://bucket/prefix; default: DATA_DIR/frames")
+    frame_store_endpoint: str | None = Field(default=None, description="S3-compatible endpoint (MinIO...)")
+    # Frame retention (docs/operations.md): evidence packages and open or held records' frames are always kept.
+    frame_retention_hours: float = Field(default=24.0, gt=0, description="processed frames that fed no sighting")
+    sighting_frame_retention_days: float = Field(default=30.0, gt=0, description="frames that fed a sighting")
+    retention_interval_minutes: float = Field(
+        default=60.0, ge=0, description="minutes between retention runs inside `traffic serve`; 0: never"
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -123,6 +131,13 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_token_is_none(cls, value: SecretStr | None) -> SecretStr | None:
         return value if value is not None and value.get_secret_value().strip() else None
+
+    @field_validator("frame_store_url")
+    @classmethod
+    def _s3_url(cls, value: str | None) -> str | None:
+        if value and not (value.startswith("s3://") and len(value) > len("s3://")):
+            raise ValueError(f"TRAFFIC_FRAME_STORE_URL must be an s3://bucket/prefix URL, got {value!r}")
+        return value or None
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

@@ -35,7 +35,7 @@ def add_frame(session: Session, camera: models.Camera, captured_at: dt.datetime,
     at = captured_at.astimezone(dt.UTC)
     session.add(models.IngestFrame(
         frame_id=uuid.uuid4().hex, camera_id=camera.id, captured_at=at, received_at=at, content_type="image/jpeg",
-        sha256="0" * 64, size=1, width=1280, height=720, image=b"", status=status, processed_at=at,
+        sha256="0" * 64, size=1, width=1280, height=720, image_path=f"00/00/{'0' * 64}.jpg", status=status, processed_at=at,
     ))
 
 

@@ -55,3 +55,9 @@ def test_metrics_access_settings(monkeypatch) -> None:
     monkeypatch.setenv("TRAFFIC_METRICS_NETWORKS", '["10.0.0.300/8"]')
     with pytest.raises(ValidationError):
         Settings()
+
+
+@pytest.mark.parametrize("url", ["http://minio:9000/frames", "s3://", "/var/frames"])
+def test_a_frame_store_url_that_is_not_s3_is_refused(url: str) -> None:
+    with pytest.raises(ValidationError, match="s3://bucket/prefix"):
+        Settings(frame_store_url=url)

@@ -14,6 +14,7 @@ from traffic.api import (
     camera_health,
     events,
     ingest,
+    legal_holds,
     lifecycle,
     operations,
     records,
@@ -30,6 +31,7 @@ from traffic.api.openapi import install_openapi
 from traffic.api.request_id import RequestIdMiddleware
 from traffic.api.security_headers import SecurityHeaders
 from traffic.db import make_engine, make_session_factory
+from traffic.services.frame_store import frame_store
 from traffic.settings import Settings
 from traffic.workers.queues import make_announcer
 
@@ -44,7 +46,7 @@ def create_api(settings: Settings, *, engine: Engine | None = None, run_workers:
     """
     engine = engine or make_engine(settings.database_url)
     app = FastAPI(
-        lifespan=_embedded_workers if run_workers and settings.embedded_workers > 0 else None,
+        lifespan=_background_work if run_workers else None,
         title="交通秩序执法记录系统 Traffic enforcement records",
         version="0.1.0",
         description="三轮车及无牌电动四轮车分时段、分路段、分区域管控：检测、执法记录、审核与统计。",
@@ -54,6 +56,7 @@ def create_api(settings: Settings, *, engine: Engine | None = None, run_workers:
     app.state.session_factory = make_session_factory(engine)
     app.state.frame_announcer = make_announcer(settings, app.state.session_factory)
     app.state.ingest_write_gate = _ingest_gate(engine)
+    app.state.frame_store = frame_store(settings)
     app.state.credential_readers = DEFAULT_CREDENTIAL_READERS
     install_error_handlers(app)
     app.add_middleware(SecurityHeaders)
@@ -67,7 +70,8 @@ def create_api(settings: Settings, *, engine: Engine | None = None, run_workers:
     for router in city_routers():
         api.include_router(router)
     api.include_router(rules.router)
-    for router in (lifecycle.router, records.router, sightings.router, events.router, webhooks.router):
+    for router in (lifecycle.router, records.router, legal_holds.router, sightings.router, events.router,
+                   webhooks.router):
         api.include_router(router)
     api.include_router(ingest.router)
     api.include_router(camera_health.router)
@@ -100,13 +104,18 @@ def _ingest_gate(engine: Engine):
 
 
 @asynccontextmanager
-async def _embedded_workers(app: FastAPI) -> AsyncIterator[None]:
+async def _background_work(app: FastAPI) -> AsyncIterator[None]:
+    """What `traffic serve` runs beside the API: the embedded workers (if any) and scheduled retention (if on)."""
     from traffic.workers.embedded import EmbeddedWorkers
+    from traffic.workers.retention import RetentionSchedule
 
     workers = EmbeddedWorkers(app.state.settings, app.state.session_factory, app.state.frame_announcer)
     app.state.embedded_workers = workers  # /readyz asks them whether the model has loaded
+    retention = RetentionSchedule(app.state.settings, app.state.session_factory)
     workers.start()
+    retention.start()
     try:
         yield
     finally:
+        await run_in_threadpool(retention.stop)
         await run_in_threadpool(workers.stop)

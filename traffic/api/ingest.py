@@ -14,7 +14,14 @@ from traffic.metrics import FRAMES_RECEIVED
 from traffic.schemas.city import CODE_PATTERN
 from traffic.schemas.ingest import FrameAccepted, FrameSightingOut, FrameStatusOut
 from traffic.services.camera_keys import camera_of_key
-from traffic.services.ingest import AcceptedFrame, FrameSubmission, accept_frame, frame_report
+from traffic.services.ingest import (
+    AcceptedFrame,
+    FrameSubmission,
+    check_frame,
+    frame_report,
+    insert_frame,
+    store_checked_bytes,
+)
 
 router = APIRouter(prefix="/ingest", tags=["ingest"])
 
@@ -75,14 +82,13 @@ async def post_frame(upload: Annotated[FrameUpload, Depends(read_frame_upload)],
 def _store(app: FastAPI, upload: FrameUpload) -> AcceptedFrame:
     settings = app.state.settings
     submission = FrameSubmission(upload.camera, upload.key, upload.captured_at, upload.image, upload.frame_id)
-    with app.state.ingest_write_gate, transaction(app.state.session_factory) as session:
-        accepted = accept_frame(
-            session,
-            submission,
-            max_bytes=settings.max_upload_bytes,
-            max_ahead_s=settings.max_capture_ahead_s,
-            now=dt.datetime.now(dt.timezone.utc),
-        )
+    factory, gate = app.state.session_factory, app.state.ingest_write_gate
+    with gate, transaction(factory) as session:  # on SQLite even a read begins IMMEDIATE: take turns here too
+        checked = check_frame(session, submission, max_bytes=settings.max_upload_bytes,
+                              max_ahead_s=settings.max_capture_ahead_s, now=dt.datetime.now(dt.timezone.utc))
+    store_checked_bytes(app.state.frame_store, checked)  # the file first, outside the write gate
+    with gate, transaction(factory) as session:
+        accepted = insert_frame(session, checked)
     # Committed: durable before the 202, and before any worker hears of it.
     if not accepted.duplicate:
         FRAMES_RECEIVED.labels(upload.camera).inc()

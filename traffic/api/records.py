@@ -14,13 +14,16 @@ from traffic.errors import NotFound, TrafficError
 from traffic.schemas.records import (
     EvidenceFileOut,
     EvidenceListOut,
+    LegalHoldOut,
     RecordOut,
     RecordPage,
     RecordStatus,
     RecordView,
     VerifyOut,
 )
+from models import LegalHold
 from traffic.services.evidence import EvidenceWriter
+from traffic.services.legal_holds import hold_of, holds_of
 from traffic.services.listing import ListFilters, find_record, list_records
 from traffic.services.record_state import DeadlineClock
 from traffic.services.record_view import record_codes, record_view
@@ -47,9 +50,11 @@ def evidence_writer(request: Request) -> EvidenceWriter:
 Writer = Annotated[EvidenceWriter, Depends(evidence_writer)]
 
 
-def _out(request: Request, view: RecordView) -> RecordOut:
+def _out(request: Request, view: RecordView, hold: LegalHold | None) -> RecordOut:
     base = f"{request.scope.get('root_path', '')}/api/v1/records/{view.id}"
-    return RecordOut(**dict(view), evidence_url=f"{base}/evidence", verify_url=f"{base}/verify")
+    return RecordOut(**dict(view), evidence_url=f"{base}/evidence", verify_url=f"{base}/verify",
+                     legal_hold=None if hold is None else LegalHoldOut(
+                         reason=hold.reason, set_by=hold.set_by, set_at=as_utc(hold.set_at)))
 
 
 @router.get("", response_model=RecordPage, responses=FILTER_ERRORS,
@@ -67,13 +72,14 @@ def list_records_endpoint(
 ) -> RecordPage:
     filters = replace(filters, status=status, overdue=overdue)
     page = list_records(session, actor, filters, cursor, limit, DeadlineClock.of_city(session, settings.timezone))
-    return RecordPage(items=[_out(request, i) for i in page.items], next_cursor=page.next_cursor)
+    holds = holds_of(session, [i.id for i in page.items])
+    return RecordPage(items=[_out(request, i, holds.get(i.id)) for i in page.items], next_cursor=page.next_cursor)
 
 
 def record_response(request: Request, session: DbSession, record) -> RecordOut:
     """One record as every route answers it, deadlines judged now in the city's timezone."""
     clock = DeadlineClock.of_city(session, request.app.state.settings.timezone)
-    return _out(request, record_view(record, record_codes(session, record), clock))
+    return _out(request, record_view(record, record_codes(session, record), clock), hold_of(session, record.id))
 
 
 @router.get("/{record_ref}", response_model=RecordOut, summary="One record, by id or record number")

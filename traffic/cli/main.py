@@ -18,6 +18,7 @@ from traffic.cli import (
     model,
     plate,
     report,
+    retention,
     users,
     webhooks,
     worker,
@@ -47,6 +48,7 @@ app.add_typer(evidence.app, name="evidence")
 app.add_typer(webhooks.app, name="webhooks")
 app.add_typer(cameras.app, name="cameras")
 app.add_typer(users.app, name="users")
+app.add_typer(retention.app, name="retention")
 app.command("worker")(worker.worker_command)
 app.command("report")(report.report_command)
 

@@ -59,11 +59,28 @@ class RecordView(BaseModel):
     closed_at: dt.datetime | None
 
 
+class LegalHoldIn(BaseModel):
+    """Why a record is put on (or taken off) legal hold: a court case, an appeal, a complaint."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=500, description="why, in words; kept in the audit trail")
+
+
+class LegalHoldOut(BaseModel):
+    """A record's legal hold: retention keeps its frames while it lasts (docs/operations.md)."""
+
+    reason: str
+    set_by: str
+    set_at: dt.datetime
+
+
 class RecordOut(RecordView):
-    """A record as the API answers it: its shape plus the links to its evidence."""
+    """A record as the API answers it: its shape, its legal hold if any, and the links to its evidence."""
 
     evidence_url: str
     verify_url: str
+    legal_hold: LegalHoldOut | None = Field(default=None, description="set while the record is on legal hold")
 
 
 class SightingOut(BaseModel):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm import Session
 
 from models import IngestFrame
 from traffic.errors import NotFound
@@ -10,8 +10,8 @@ from traffic.services.cameras import CameraRef
 
 
 def latest_frame(session: Session, camera: CameraRef) -> IngestFrame:
-    """The camera's most recently captured frame, image bytes loaded; NotFound when it never sent one."""
-    frame = session.scalar(select(IngestFrame).options(undefer(IngestFrame.image))
+    """The camera's most recently captured frame (read its bytes with read_frame_bytes); NotFound when none."""
+    frame = session.scalar(select(IngestFrame)
                            .where(IngestFrame.camera_id == camera.id)
                            .order_by(IngestFrame.captured_at.desc(), IngestFrame.id.desc()).limit(1))
     if frame is None:

@@ -28,6 +28,7 @@ from models import (
 from models.enums import ActionTaken, DismissReason, RecordStatus
 from traffic.errors import Conflict, InvalidInput
 from traffic.services.detector_versions import weightless_version
+from traffic.services.frame_store import frame_key
 from traffic.services.rulebook import Rulebook, load_rulebook
 from traffic.services.stats.campaign import campaign_start
 
@@ -168,19 +169,20 @@ class _History:
         start = dt.datetime.combine(first_day, dt.time(0, 0, 7), self.rulebook.tz).astimezone(dt.UTC)
         params = {"camera": camera_id, "count": minutes, "prefix": f"seed:{camera_id}:{first_day:%Y%m%d}:"}
         columns = ("INSERT INTO ingest_frames (frame_id, camera_id, captured_at, received_at, content_type, sha256, "
-                   "size, width, height, image, status, attempts, processed_at) ")
+                   "size, width, height, image_path, status, attempts, processed_at) ")
         if self.session.get_bind().dialect.name == "postgresql":
             at = "CAST(:start AS timestamptz) + n * interval '1 minute'"
             sql = (f"{columns} SELECT :prefix || n, :camera, {at}, {at}, 'image/jpeg', :sha, 0, 1920, 1080, "
-                   f"'', 'done', 1, {at} FROM generate_series(0, :count - 1) AS n")
+                   f":path, 'done', 1, {at} FROM generate_series(0, :count - 1) AS n")
             params["start"] = start
         else:  # the text layout SQLAlchemy stores SQLite timestamps in
             at = "strftime('%Y-%m-%d %H:%M:%S', :start, '+' || n || ' minutes') || '.000000'"
             sql = (f"WITH RECURSIVE m(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM m WHERE n < :count - 1) "
                    f"{columns} SELECT :prefix || n, :camera, {at}, {at}, 'image/jpeg', :sha, 0, 1920, 1080, "
-                   f"x'', 'done', 1, {at} FROM m")
+                   f":path, 'done', 1, {at} FROM m")
             params["start"] = start.strftime("%Y-%m-%d %H:%M:%S")
-        self.session.execute(text(sql), params | {"sha": "0" * 64})
+        # History has no pixels: every seeded frame names one path in the frame store that holds no file.
+        self.session.execute(text(sql), params | {"sha": "0" * 64, "path": frame_key("0" * 64, "image/jpeg")})
         self.report.frames += minutes
 
     def _day_weights(self, camera: _Camera) -> list[float]:

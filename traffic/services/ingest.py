@@ -15,6 +15,7 @@ from traffic.digests import sha256_hex
 from traffic.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
 from traffic.metrics import MEDIA_REFUSED
 from traffic.services.camera_keys import authenticate_camera
+from traffic.services.frame_store import BlobStore, frame_key
 from traffic.services.image_check import inspect_image
 
 FRAME_ID = re.compile(r"[A-Za-z0-9._:~-]{1,128}")
@@ -86,13 +87,18 @@ def parse_capture_time(text: str, now: dt.datetime, max_ahead_s: float) -> dt.da
     return value
 
 
-def accept_frame(
-    session: Session, submission: FrameSubmission, *, max_bytes: int, max_ahead_s: float, now: dt.datetime
-) -> AcceptedFrame:
-    """Authenticate, check and store a snapshot as a queued frame; a repeat of a stored frame stores nothing.
+@dataclass(frozen=True)
+class CheckedFrame:
+    """A submission that passed every check: the row it becomes, once its bytes are in the frame store."""
 
-    Concurrent repeats are settled by the unique frame id (insert-or-nothing), not by a look-before-insert.
-    """
+    row: dict
+    image: bytes
+
+
+def check_frame(
+    session: Session, submission: FrameSubmission, *, max_bytes: int, max_ahead_s: float, now: dt.datetime
+) -> CheckedFrame:
+    """Authenticate and check a snapshot; writes nothing (the bytes are stored only for a known camera)."""
     camera = authenticate_camera(session, submission.camera, submission.key)
     if len(submission.image) > max_bytes:
         raise PayloadTooLarge(f"image: {len(submission.image)} bytes is more than the limit of {max_bytes}")
@@ -109,20 +115,48 @@ def accept_frame(
     row = {
         "frame_id": frame_id, "camera_id": camera.id, "captured_at": captured_at, "received_at": now,
         "content_type": info.content_type, "sha256": sha256, "size": len(submission.image), "width": info.width,
-        "height": info.height, "image": submission.image, "status": FrameStatus.QUEUED, "attempts": 0,
+        "height": info.height, "image_path": frame_key(sha256, info.content_type), "status": FrameStatus.QUEUED,
+        "attempts": 0,
     }
+    return CheckedFrame(row, submission.image)
+
+
+def store_checked_bytes(store: BlobStore, checked: CheckedFrame) -> None:
+    """Write the bytes (fsynced) before the row is inserted, so a committed row always has its file. A row that
+    then fails to commit leaves at most an unnamed file, which retention removes. Runs outside any transaction:
+    on SQLite a transaction holds the write lock, and other cameras' frames must not wait for this disk write."""
+    store.put(checked.row["image_path"], checked.image)
+
+
+def insert_frame(session: Session, checked: CheckedFrame) -> AcceptedFrame:
+    """Store a checked frame's row as queued, or recognise a repeat of a stored frame (which stores nothing).
+
+    Concurrent repeats are settled by the unique frame id (insert-or-nothing), not by a look-before-insert.
+    """
+    row = checked.row
+    frame_id, camera_id = row["frame_id"], row["camera_id"]
     statement = insert_or_nothing(session, IngestFrame, row, [IngestFrame.frame_id]).returning(IngestFrame.id)
     pk = session.execute(statement).scalar()
     if pk is not None:
-        return AcceptedFrame(pk, frame_id, camera.id, FrameStatus.QUEUED, duplicate=False)
+        return AcceptedFrame(pk, frame_id, camera_id, FrameStatus.QUEUED, duplicate=False)
     existing = session.execute(
         select(IngestFrame.id, IngestFrame.camera_id, IngestFrame.sha256, IngestFrame.status).where(
             IngestFrame.frame_id == frame_id
         )
     ).one()
-    if existing.camera_id != camera.id or existing.sha256 != sha256:
+    if existing.camera_id != camera_id or existing.sha256 != row["sha256"]:
         raise Conflict(f"frame_id {frame_id!r} already names a different frame")
-    return AcceptedFrame(existing.id, frame_id, camera.id, existing.status, duplicate=True)
+    return AcceptedFrame(existing.id, frame_id, camera_id, existing.status, duplicate=True)
+
+
+def accept_frame(
+    session: Session, submission: FrameSubmission, *, store: BlobStore, max_bytes: int, max_ahead_s: float,
+    now: dt.datetime,
+) -> AcceptedFrame:
+    """Check, store the bytes, and insert the row, in one session (the API splits the steps; see _store there)."""
+    checked = check_frame(session, submission, max_bytes=max_bytes, max_ahead_s=max_ahead_s, now=now)
+    store_checked_bytes(store, checked)
+    return insert_frame(session, checked)
 
 
 def frame_report(session: Session, frame_id: str, camera_id: int) -> FrameReport:

@@ -10,6 +10,7 @@ from models.enums import Role
 from traffic.api.deps import DbSession
 from traffic.errors import Forbidden, NotFound
 from traffic.services.camera_frames import latest_frame
+from traffic.services.frame_store import read_frame_bytes
 from traffic.services.camera_keys import issue_key
 from traffic.services.cameras import load_camera, load_cameras
 from traffic.services.city_repository import KINDS
@@ -57,10 +58,11 @@ def zone_page(request: Request, session: DbSession, actor: PageActor, code: str)
 
 
 @router.get("/cameras/{code}/latest-frame")
-def latest_frame_image(session: DbSession, actor: PageActor, code: str) -> Response:
+def latest_frame_image(request: Request, session: DbSession, actor: PageActor, code: str) -> Response:
     require_admin(actor)
     frame = latest_frame(session, load_camera(session, code))
-    return Response(frame.image, media_type=frame.content_type, headers={"Cache-Control": "private, no-store"})
+    data = read_frame_bytes(request.app.state.frame_store, frame)
+    return Response(data, media_type=frame.content_type, headers={"Cache-Control": "private, no-store"})
 
 
 @router.post("/cameras/{code}/key", response_class=HTMLResponse)

@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from traffic.errors import TrafficError
-from traffic.web import admin, config_pages, dashboard, pages, supervision, users_admin
+from traffic.web import admin, config_pages, dashboard, holds, pages, supervision, users_admin
 from traffic.web.rendering import render
 from traffic.web.session import SignInRequired, session_cookie_token
 
@@ -71,7 +71,7 @@ def _is_html(message: Message) -> bool:
 
 
 def install_web(app: FastAPI) -> None:
-    for router in (pages.router, dashboard.router, supervision.router, admin.router, config_pages.router,
+    for router in (pages.router, dashboard.router, holds.router, supervision.router, admin.router, config_pages.router,
                    users_admin.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -17,7 +17,7 @@ from traffic.api.deps import DbSession
 from traffic.api.records import evidence_writer
 from traffic.errors import InvalidInput, TooManyAttempts, Unauthorized
 from traffic.db import transaction
-from traffic.services import accounts, audit, review_queue
+from traffic.services import accounts, audit, legal_holds, review_queue
 from traffic.services.record_state import DeadlineClock
 from traffic.services.review_queue import QueueFilters
 from traffic.services.login import LoginPolicy, sign_in
@@ -194,6 +194,7 @@ def record_page(request: Request, session: DbSession, actor: PageActor, record_n
     view = review_queue.record_view(session, actor, record_no)
     writer = evidence_writer(request)
     item = record_json(view, t, clock, actor.role)
+    hold = legal_holds.hold_of(session, view.record.id)
     return render(request, "record.html", {
         "actor": actor, "view": view, "item": item,
         "evidence": evidence_items(view, t), "verify": writer.verify(session, view.record),
@@ -201,5 +202,6 @@ def record_page(request: Request, session: DbSession, actor: PageActor, record_n
         "actions": allowed_actions(view.record.status, actor.role),
         "reasons": list(DismissReason), "vehicle_types": [v.value for v in VehicleType],
         "actions_taken": list(ActionTaken), "choices": review_queue.filter_choices(session, actor),
-        "script_data": {"record": item},
+        "hold": hold, "hold_at": local_text(hold.set_at, clock.tz) if hold else None,
+        "can_hold": actor.role in legal_holds.HOLDERS, "script_data": {"record": item},
     })

@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 from detection.types import EvidenceFrame
 from models import CameraState, IngestFrame
 from models.enums import FrameStatus
+from traffic.errors import NotFound
 from traffic.services.evidence import SourceFrame
+from traffic.services.frame_store import BlobStore, read_frame_bytes
 from traffic.services.operations import WAITING
 
 
@@ -98,12 +100,12 @@ def settled_frame_ids(session: Session, frame_ids: Sequence[str]) -> set[str]:
     return set(frame_ids) - waiting
 
 
-def start_attempt(session: Session, pk: int) -> bytes:
-    """Mark the frame as being processed, count the attempt, and return its image bytes."""
+def start_attempt(session: Session, pk: int) -> IngestFrame:
+    """Mark the frame as being processed, count the attempt, and return its row (read its bytes after commit)."""
     session.execute(
         update(IngestFrame).where(IngestFrame.id == pk).values(status=FrameStatus.PROCESSING, attempts=IngestFrame.attempts + 1)
     )
-    return session.scalar(select(IngestFrame.image).where(IngestFrame.id == pk))
+    return session.get_one(IngestFrame, pk, populate_existing=True)
 
 
 def mark_done(session: Session, pk: int, now: dt.datetime) -> None:
@@ -132,11 +134,12 @@ def decode_image(data: bytes | None) -> np.ndarray | None:
 
 
 class StoredFrameImages:
-    """The recorder's frame store for pushed frames: evidence frames are read back from the database by id, and
+    """The recorder's frame store for pushed frames: evidence frames are read back from the frame store by id, and
     panoramas are the bytes the camera sent."""
 
-    def __init__(self, session: Session, current: tuple[str, np.ndarray] | None = None) -> None:
+    def __init__(self, session: Session, store: BlobStore, current: tuple[str, np.ndarray] | None = None) -> None:
         self.session = session
+        self.store = store
         self.cache: dict[str, np.ndarray] = dict([current]) if current else {}
 
     def __call__(self, evidence: EvidenceFrame) -> np.ndarray:
@@ -144,7 +147,10 @@ class StoredFrameImages:
             return evidence.image
         image = self.cache.get(evidence.frame_ref)
         if image is None:
-            data = self.session.scalar(select(IngestFrame.image).where(IngestFrame.frame_id == evidence.frame_ref))
+            try:
+                data = read_frame_bytes(self.store, evidence.frame_ref, self.session)
+            except NotFound as exc:
+                raise LookupError(exc.detail) from None
             image = decode_image(data)
             if image is None:
                 raise LookupError(f"evidence frame {evidence.frame_ref!r} is not stored or cannot be decoded")
@@ -153,10 +159,11 @@ class StoredFrameImages:
 
 
     def source(self, evidence: EvidenceFrame) -> SourceFrame:
-        row = self.session.execute(
-            select(IngestFrame.image, IngestFrame.content_type, IngestFrame.sha256)
-            .where(IngestFrame.frame_id == evidence.frame_ref)
-        ).first()
-        if row is None or not row.image:
+        row = self.session.scalar(select(IngestFrame).where(IngestFrame.frame_id == evidence.frame_ref))
+        if row is None:
             raise LookupError(f"evidence frame {evidence.frame_ref!r} is not stored")
-        return SourceFrame(evidence.frame_ref, row.image, row.content_type, row.sha256)
+        try:
+            data = read_frame_bytes(self.store, row)
+        except NotFound as exc:
+            raise LookupError(exc.detail) from None
+        return SourceFrame(evidence.frame_ref, data, row.content_type, row.sha256)

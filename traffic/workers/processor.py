@@ -23,6 +23,7 @@ from traffic.db import transaction
 from traffic.errors import is_storage_full
 from traffic.metrics import FRAMES_FAILED, FRAMES_PROCESSED, INFERENCE_SECONDS, count_on_commit
 from traffic.services.cameras import CameraRef, load_camera_by_id
+from traffic.services.frame_store import FrameBytesMissing, frame_store, read_frame_bytes
 from traffic.settings import Settings
 from traffic.workers import frames
 from traffic.workers.leases import CameraLeases, LeaseLost
@@ -106,6 +107,7 @@ class CameraProcessor:
         self.settings = settings
         self.clock = clock
         self.leases = CameraLeases(session_factory, worker_id, settings.camera_lease_s)
+        self.store = frame_store(settings)
         self.quiet = dt.timedelta(seconds=settings.camera_quiet_s)
 
     def drain(self, camera_id: int) -> int | None:
@@ -237,7 +239,7 @@ class CameraProcessor:
             events = run.pipeline.finish()
         self.recorder.apply(
             session, run.camera, events, source=SOURCE, track_prefix=run.track_prefix, frame_pk=None,
-            images=frames.StoredFrameImages(session), detector_version_id=ended_by or run.version_id,
+            images=frames.StoredFrameImages(session, self.store), detector_version_id=ended_by or run.version_id,
         )
         if detector is not None:
             run.detector = detector
@@ -266,7 +268,12 @@ class CameraProcessor:
             return None
         with transaction(self.session_factory) as session:
             self.leases.fence(session, run.camera.id, run.token, self.clock())
-            data = frames.start_attempt(session, frame.pk)
+            row = frames.start_attempt(session, frame.pk)
+        try:
+            data = read_frame_bytes(self.store, row)
+        except FrameBytesMissing as exc:
+            self._fail(run, frame, exc.detail)
+            return None
         image = frames.decode_image(data)
         if image is None:
             self._fail(run, frame, "the image cannot be decoded")
@@ -304,7 +311,7 @@ class CameraProcessor:
             events = run.pipeline.process(Frame(image, frame.captured_at, frame.pk, frame.frame_id))
         now = self.clock()
         with transaction(self.session_factory) as session:
-            images = frames.StoredFrameImages(session, (frame.frame_id, image))
+            images = frames.StoredFrameImages(session, self.store, (frame.frame_id, image))
             if ending is not None:
                 self.recorder.apply(session, run.camera, ending[1], source=SOURCE, track_prefix=ending[0],
                                     frame_pk=None, images=images, detector_version_id=run.version_id)

@@ -34,6 +34,7 @@ USERS = frozenset(ROLE_NAMES)
 ADMIN = frozenset({Role.ADMIN.value})
 CAMERA_KEY = frozenset({CAMERA})
 DECIDERS = frozenset({Role.REVIEWER.value, Role.SUPERVISOR.value})
+HOLDERS = frozenset({Role.SUPERVISOR.value, Role.ADMIN.value})
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,9 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("POST", f"{API}/records/{{record_ref}}/transitions"): Call(DECIDERS, json={}),
     ("POST", f"{API}/records/transitions"): Call(DECIDERS, json={}),
     ("POST", f"{API}/records/{{record_ref}}/undo"): Call(DECIDERS, json={}),
+    # Legal holds (docs/operations.md): supervisors and admins; the sample call lacks its reason (422).
+    ("POST", f"{API}/records/{{record_ref}}/legal-hold"): Call(HOLDERS, json={}),
+    ("DELETE", f"{API}/records/{{record_ref}}/legal-hold"): Call(HOLDERS),
     ("GET", f"{API}/sightings"): Call(USERS),
     # A bad Last-Event-ID is refused after the gate, so an allowed caller gets 422 instead of an endless stream.
     ("GET", f"{API}/events"): Call(USERS, headers={"Last-Event-ID": "not-an-id"}),

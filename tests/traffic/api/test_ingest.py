@@ -37,7 +37,8 @@ def test_a_snapshot_is_stored_whole_before_the_202(client, session, keys, snapsh
     digest = hashlib.sha256(snapshot.jpeg).hexdigest()
     assert response.json() == {"frame_id": digest, "status": "queued", "duplicate": False}
     row = session.scalar(select(IngestFrame).where(IngestFrame.frame_id == digest))
-    assert row.image == snapshot.jpeg
+    assert client.app.state.frame_store.get(row.image_path) == snapshot.jpeg  # the file, not the row, holds it
+    assert row.image_path == f"{digest[:2]}/{digest[2:4]}/{digest}.jpg"
     assert (row.content_type, row.width, row.height, row.size) == ("image/jpeg", 1024, 576, len(snapshot.jpeg))
     assert row.captured_at == snapshot.captured_at and row.status == "queued"
     status = frame_status(client, digest, keys["CAM-A"])

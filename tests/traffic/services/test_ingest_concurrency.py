@@ -13,6 +13,7 @@ from tests.support.footage import street_snapshots
 from tests.support.ingest import apply_ingest_city
 from traffic import migrate
 from traffic.db import make_engine, make_session_factory, transaction
+from traffic.services.frame_store import LocalFrameStore
 from traffic.services.ingest import FrameSubmission, accept_frame
 
 SENDERS = 8
@@ -29,11 +30,12 @@ def test_simultaneous_repeats_store_one_frame(backend, tmp_path) -> None:
                 key = apply_ingest_city(session)["CAM-A"]
             submission = FrameSubmission("CAM-A", key, snapshot.captured_at_text, snapshot.jpeg, "same-frame")
             barrier = threading.Barrier(SENDERS)
+            store = LocalFrameStore(tmp_path / "frames")
 
             def send(_):
                 barrier.wait()
                 with transaction(factory) as session:
-                    return accept_frame(session, submission, max_bytes=10**7, max_ahead_s=300,
+                    return accept_frame(session, submission, store=store, max_bytes=10**7, max_ahead_s=300,
                                         now=dt.datetime.now(dt.timezone.utc))
 
             with ThreadPoolExecutor(SENDERS) as pool:
@@ -43,5 +45,6 @@ def test_simultaneous_repeats_store_one_frame(backend, tmp_path) -> None:
             assert sorted(a.duplicate for a in answers) == [False] + [True] * (SENDERS - 1)
             with factory() as session:
                 assert session.scalar(select(func.count()).select_from(IngestFrame)) == 1
+            assert [b.key for b in store.blobs()] == [session.scalar(select(IngestFrame.image_path))]
         finally:
             engine.dispose()

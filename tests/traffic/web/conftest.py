@@ -69,20 +69,21 @@ def client(app) -> Iterator[TestClient]:
         yield client
 
 
-def add_camera_frame(session, city: City) -> models.IngestFrame:
+def add_camera_frame(session, city: City, store) -> models.IngestFrame:
     """A real JPEG frame pushed by the city's camera: what an admin draws the zone on."""
-    import hashlib
-
     import cv2
 
     from tests.support.factories import jakarta_frame
 
     image = cv2.imencode(".jpg", jakarta_frame(0))[1].tobytes()
     height, width = jakarta_frame(0).shape[:2]
+    from traffic.services.frame_store import store_frame_bytes
+
+    sha256, key = store_frame_bytes(store, image, "image/jpeg")
     frame = models.IngestFrame(
         frame_id=f"zone-{city.camera.code}", camera_id=city.camera.id, captured_at=FIRST_CAPTURE,
-        received_at=FIRST_CAPTURE, content_type="image/jpeg", sha256=hashlib.sha256(image).hexdigest(),
-        size=len(image), width=width, height=height, image=image, status="done")
+        received_at=FIRST_CAPTURE, content_type="image/jpeg", sha256=sha256,
+        size=len(image), width=width, height=height, image_path=key, status="done")
     session.add(frame)
     session.flush()
     return frame

@@ -37,6 +37,9 @@ PAGES: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/records/{record_no}"): USERS,
     ("GET", "/dashboard"): USERS,  # statistics: every signed-in role, as the stats API (scoped to their districts)
     ("GET", "/supervision"): SUPERVISING,
+    # Legal holds: the sample post has no reason, so a supervisor or admin gets past the role check to a 422.
+    ("POST", "/records/{record_no}/legal-hold"): SUPERVISING,
+    ("POST", "/records/{record_no}/legal-hold/lift"): SUPERVISING,
     ("GET", "/admin/cameras"): ADMIN,
     ("GET", "/admin/cameras/{code}/zone"): ADMIN,
     ("GET", "/admin/cameras/{code}/latest-frame"): ADMIN,

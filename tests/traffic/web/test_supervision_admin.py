@@ -39,13 +39,14 @@ def test_reviewers_cannot_open_supervision_or_configuration(client, town) -> Non
 
 
 def test_admin_draws_a_zone_on_the_latest_frame(client, session, town) -> None:
-    frame = add_camera_frame(session, town.east)
+    store = client.app.state.frame_store
+    frame = add_camera_frame(session, town.east, store)
     sign_in(client, "admin")
     assert f'/admin/cameras/{town.east.camera.code}/zone' in client.get("/admin/cameras").text
     page = client.get(f"/admin/cameras/{town.east.camera.code}/zone").text
     assert f'src="/admin/cameras/{town.east.camera.code}/latest-frame"' in page and 'width="1024"' in page
     image = client.get(f"/admin/cameras/{town.east.camera.code}/latest-frame")
-    assert image.status_code == 200 and image.content == frame.image
+    assert image.status_code == 200 and image.content == store.get(frame.image_path)
     without_frame = client.get(f"/admin/cameras/{town.west.camera.code}/zone").text
     assert "尚未上传画面" in without_frame
 

@@ -15,6 +15,7 @@ from tests.traffic.web.conftest import PASSWORD, Town, add_camera_frame, build_t
 from traffic import migrate
 from traffic import app as app_module
 from traffic.db import make_engine, make_session_factory, transaction
+from traffic.services.frame_store import frame_store
 from traffic.settings import Settings
 
 VIEWPORT = {"width": 1366, "height": 768}
@@ -40,7 +41,7 @@ def live(backend: str, tmp_path_factory) -> Iterator[Live]:
         settings = Settings(env="test", database_url=url, data_dir=workdir / "data", **TEST_PASSWORD_COST)
         with transaction(make_session_factory(engine)) as session:
             town = build_town(session, settings)
-            add_camera_frame(session, town.east)
+            add_camera_frame(session, town.east, frame_store(settings))
         # No override: the browser's API calls go through the real current_actor, with the session cookie.
         app = app_module.create_app(settings, engine=engine)
         server = serve(app)

@@ -147,7 +147,7 @@ def test_no_serious_accessibility_violation_on_any_page(page, live) -> None:
     page.keyboard.press("Escape")
     page.keyboard.press("?")
     assert run_axe(page) == [], "keys"
-    for username, paths in (("chief", ("/supervision",)),
+    for username, paths in (("chief", ("/supervision", f"/records/{live.town.east_records[0].record_no}")),
                             ("admin", ("/admin/cameras", "/admin/users", f"/admin/cameras/{live.town.east.camera.code}/zone",
                                        f"/admin/cameras/{live.town.west.camera.code}/zone",
                                        *(f"/admin/config/{kind.plural}" for kind in KINDS)))):
