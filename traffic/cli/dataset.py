@@ -10,6 +10,7 @@ import typer
 from traffic.cli.context import domain_errors, echo, load_settings, open_engine
 from traffic.db import make_session_factory
 from traffic.services.dataset_export import export_dataset
+from traffic.services.frame_store import frame_store
 
 app = typer.Typer(help="Training data from the reviewers' decisions.", no_args_is_help=True)
 DAY = ["%Y-%m-%d"]
@@ -30,5 +31,6 @@ def export_command(
     engine = open_engine(settings)
     with domain_errors(), make_session_factory(engine)() as session:
         report = export_dataset(session, settings.data_dir / "evidence", out, start=start.date(), end=end.date(),
-                                district=district, default_timezone=settings.timezone, val_fraction=val_fraction)
+                                district=district, default_timezone=settings.timezone, val_fraction=val_fraction,
+                                store=frame_store(settings))
     echo(f"{out / 'data.yaml'}: {report.summary()}")

@@ -23,26 +23,28 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Camera, District, EnforcementRecord, EvidenceFile, IngestFrame
+from models import Camera, District, EnforcementRecord, EvidenceFile
 from models.enums import DismissReason, EvidenceKind, RecordStatus, VehicleType
 from traffic.errors import InvalidInput, NotFound
 from traffic.services.city import city_timezone
+from traffic.services.frame_store import BlobStore, read_frame_bytes
 
 CLASSES = tuple(v.value for v in VehicleType)  # the dataset's class ids, in this order
 CONFIRMED = (RecordStatus.CONFIRMED, RecordStatus.ASSIGNED, RecordStatus.ACTIONED, RecordStatus.CLOSED)
 
 
-def frame_bytes(session: Session, evidence_root: Path, panorama: EvidenceFile) -> bytes | None:
-    """The bytes of the frame a panorama is: the one place that knows where frame bytes live.
-
-    The sealed panorama file is the camera's bytes unchanged; if it is gone, the ingest frame it names (when still
-    kept). Moving frames to another store means changing this function only.
-    """
+def frame_bytes(session: Session, evidence_root: Path, panorama: EvidenceFile,
+                frames: BlobStore | None = None) -> bytes | None:
+    """The bytes of the frame a panorama is: the sealed panorama file (the camera's bytes unchanged), or else the
+    ingest frame it names, from the frame store, while retention still keeps it."""
     path = evidence_root / panorama.path
     if path.is_file():
         return path.read_bytes()
-    if panorama.source_frame:
-        return session.scalar(select(IngestFrame.image).where(IngestFrame.frame_id == panorama.source_frame))
+    if panorama.source_frame and frames is not None:
+        try:
+            return read_frame_bytes(frames, panorama.source_frame, session)
+        except NotFound:  # removed by retention, or its file is gone: the frame is missing, the export goes on
+            return None
     return None
 
 
@@ -74,7 +76,7 @@ class ExportReport:
 
 def export_dataset(session: Session, evidence_root: Path, out: Path, *, start: dt.date, end: dt.date,
                    district: str | None = None, default_timezone: str = "Asia/Shanghai",
-                   val_fraction: float = 0.2) -> ExportReport:
+                   val_fraction: float = 0.2, store: BlobStore | None = None) -> ExportReport:
     """Write ``out``/images|labels/train|val, data.yaml, class_map.yaml and README.md (the dataset card)."""
     if end < start:
         raise InvalidInput(f"--to {end} is before --from {start}")
@@ -82,7 +84,7 @@ def export_dataset(session: Session, evidence_root: Path, out: Path, *, start: d
         raise InvalidInput(f"{out} is not empty: export into a new folder")
     tz = ZoneInfo(city_timezone(session, default_timezone))
     report = ExportReport()
-    frames = _collect(session, evidence_root, _reviewed(session, start, end, district, tz), tz, report)
+    frames = _collect(session, evidence_root, store, _reviewed(session, start, end, district, tz), tz, report)
     split_of = _split_groups(sorted({f.group for f in frames.values()}), val_fraction, report)
     for split in ("train", "val"):
         (out / "images" / split).mkdir(parents=True, exist_ok=True)
@@ -133,7 +135,8 @@ def _label_of(record: EnforcementRecord) -> tuple[str, str | None]:
     return "skipped", None
 
 
-def _collect(session: Session, evidence_root: Path, rows, tz: ZoneInfo, report: ExportReport) -> dict[str, _Frame]:
+def _collect(session: Session, evidence_root: Path, store: BlobStore | None, rows, tz: ZoneInfo,
+             report: ExportReport) -> dict[str, _Frame]:
     """Frames keyed by the SHA-256 of their bytes: one image per frame, even when several records share it."""
     frames: dict[str, _Frame] = {}
     for record, camera in rows:
@@ -146,7 +149,7 @@ def _collect(session: Session, evidence_root: Path, rows, tz: ZoneInfo, report: 
                                                                EvidenceFile.kind == EvidenceKind.PANORAMA)
                                     .order_by(EvidenceFile.name))
         for panorama in panoramas:
-            data = frame_bytes(session, evidence_root, panorama)
+            data = frame_bytes(session, evidence_root, panorama, store)
             if data is None:
                 report.missing_frames += 1
                 continue
