@@ -15,6 +15,7 @@ from models import IngestFrame
 from tests.support.bad_media import corpus, jpeg
 from tests.support.ingest import apply_ingest_city
 from tests.traffic.workers.fakes import Clock, FakePipelineFactory, FakeRecorder
+from traffic.services.frame_store import frame_store, read_frame_bytes
 from traffic.services.ingest import FrameSubmission, accept_frame
 from traffic.workers.frames import decode_image
 from traffic.workers.queues import DatabaseQueue
@@ -27,9 +28,10 @@ ACCEPTED = [m for m in corpus() if m.status == 202]
 def test_the_worker_fails_undecodable_frames_and_goes_on(session, session_factory, settings) -> None:
     key = apply_ingest_city(session)["CAM-A"]
     items = [("good-0", jpeg()), *((m.name, m.data) for m in ACCEPTED), ("good-1", jpeg())]
+    store = frame_store(settings)  # the store the worker reads from
     for second, (frame_id, data) in enumerate(items):
         accept_frame(session, FrameSubmission("CAM-A", key, (T0 + dt.timedelta(seconds=second)).isoformat(), data,
-                                              frame_id), max_bytes=10**7, max_ahead_s=300, now=T0)
+                                              frame_id), store=store, max_bytes=10**7, max_ahead_s=300, now=T0)
     session.commit()
     pipelines = FakePipelineFactory()
     stack = WorkerResources(pipelines, FakeRecorder())
@@ -42,7 +44,8 @@ def test_the_worker_fails_undecodable_frames_and_goes_on(session, session_factor
     for media in ACCEPTED:
         if not media.decodes:
             assert (rows[media.name].status, rows[media.name].error) == ("failed", "the image cannot be decoded")
-    assert {name: row.image for name, row in rows.items()} == dict(items)  # nothing stored was changed
+    # nothing stored was changed
+    assert {name: read_frame_bytes(store, row) for name, row in rows.items()} == dict(items)
 
 
 @pytest.mark.parametrize("media", [m for m in ACCEPTED if m.decodes], ids=lambda m: m.name)
@@ -91,8 +94,8 @@ class FullDiskRecorder(FakeRecorder):
 def test_a_full_disk_pauses_the_camera_without_spending_its_frames_attempts(session, session_factory,
                                                                            settings) -> None:
     key = apply_ingest_city(session)["CAM-A"]
-    accept_frame(session, FrameSubmission("CAM-A", key, T0.isoformat(), jpeg(), "waits"), max_bytes=10**7,
-                 max_ahead_s=300, now=T0)
+    accept_frame(session, FrameSubmission("CAM-A", key, T0.isoformat(), jpeg(), "waits"), store=frame_store(settings),
+                 max_bytes=10**7, max_ahead_s=300, now=T0)
     session.commit()
     clock, recorder = Clock(), FullDiskRecorder()
     worker = Worker.build(settings.model_copy(update={"frame_max_attempts": 2}), session_factory,
