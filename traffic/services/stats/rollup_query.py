@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import and_, case, literal_column, select, text, union_all
+from sqlalchemy import BigInteger, and_, case, cast, literal_column, select, text, union_all
 from sqlalchemy.orm import Session
 
 from models import EnforcementRecord, RecordStatus
@@ -71,7 +71,8 @@ def rollup_rows(session: Session, kind: str, period: Period, scope, group: Seque
     rollup = StatsRollup
     uses_slot = scope.slot_id is not None or "time_slot" in group
     bucket = rollup.bucket if "bucket" in GRAINS[grain] else literal_column("0")
-    columns = [(rollup.day * 86400 + bucket * 60).label("ls"), rollup.district_id, rollup.segment_id,
+    # Big integers: a smallint bucket times 60 would overflow, and so would day seconds after 2038.
+    columns = [(cast(rollup.day, BigInteger) * 86400 + cast(bucket, BigInteger) * 60).label("ls"), rollup.district_id, rollup.segment_id,
                rollup.camera_id]
     if kind != "exposure":
         columns.append(rollup.vehicle_type)
