@@ -40,6 +40,7 @@ class StatsRollup(Base):
     in_time: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     deadline_day: Mapped[int] = mapped_column(Integer, primary_key=True)
     due_day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slot_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # slot grains: the day is the slot's own day
     n: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
@@ -60,3 +61,4 @@ class StatsLayout(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     timezone: Mapped[str] = mapped_column(String(64))
     boundaries: Mapped[str] = mapped_column(String(4000))  # minutes of the day, comma-separated, ascending
+    slots: Mapped[str] = mapped_column(String(4000))  # "id:start:end", comma-separated, by id

@@ -24,7 +24,7 @@ depends_on: str | Sequence[str] | None = None
 
 DEADLINE_CAN_PASS = "reviewed_at IS NULL OR status = 'pending_review'"
 KEY = ("grain", "kind", "day", "district_id", "bucket", "segment_id", "camera_id", "vehicle_type", "status",
-       "unit_id", "reviewed", "in_time", "deadline_day", "due_day")
+       "unit_id", "reviewed", "in_time", "deadline_day", "due_day", "slot_id")
 
 
 def upgrade() -> None:
@@ -46,6 +46,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("timezone", sa.String(64), nullable=False),
         sa.Column("boundaries", sa.String(4000), nullable=False),
+        sa.Column("slots", sa.String(4000), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_stats_layout")),
     )
     with op.batch_alter_table("enforcement_records") as batch:

@@ -14,6 +14,7 @@ from detection.types import EvidenceFrame
 from models import CameraState, IngestFrame
 from models.enums import FrameStatus
 from traffic.services.evidence import SourceFrame
+from traffic.services.stats import rollup
 
 WAITING = (FrameStatus.QUEUED, FrameStatus.PROCESSING)  # a frame left `processing` by a dead worker is waiting again
 
@@ -108,7 +109,12 @@ def start_attempt(session: Session, pk: int) -> bytes:
 
 
 def mark_done(session: Session, pk: int, now: dt.datetime) -> None:
-    session.execute(update(IngestFrame).where(IngestFrame.id == pk).values(status=FrameStatus.DONE, error=None, processed_at=now))
+    """The frame is processed; its camera-minute counts as exposure, in the same transaction."""
+    done = session.execute(
+        update(IngestFrame).where(IngestFrame.id == pk).values(status=FrameStatus.DONE, error=None, processed_at=now)
+        .returning(IngestFrame.camera_id, IngestFrame.captured_at)
+    ).all()
+    rollup.record_minutes(session, [(camera_id, captured_at) for camera_id, captured_at in done])
 
 
 def mark_failed(session: Session, pk: int, reason: str, now: dt.datetime) -> None:

@@ -17,6 +17,7 @@ from models import Camera, CameraMinute, District, EnforcementRecord, RecordStat
 from traffic.errors import InvalidInput, NotFound
 from traffic.services.actors import Actor
 from traffic.services.stats.local_time import Period, day_number, epoch_seconds, local_seconds
+from traffic.services.stats.rollup import slot_sql
 from traffic.services.stats.rollup_query import CONFIRMED_OR_LATER, OPEN, rollup_rows
 
 KINDS = ("sightings", "records", "exposure")
@@ -169,7 +170,7 @@ def tally(session: Session, kind: str, period: Period, scope: Scope, group: Sequ
     def raw(where=None, outcomes=(), n=None):
         return _rows(kind, dialect, period, scope, lo, hi, outcomes=outcomes, where=where, n=n, with_record=False)
 
-    source = None if raw_rows else rollup_rows(session, kind, period, scope, group, outcomes_now, raw)
+    source, resolved = (None, False) if raw_rows else rollup_rows(session, kind, period, scope, group, outcomes_now, raw)
     if source is None:
         outcomes = _outcome_columns(now, now.astimezone(period.tz).date()) if outcomes_now is not None else ()
         source = _rows(kind, dialect, period, scope, lo, hi, outcomes=outcomes)
@@ -180,22 +181,18 @@ def tally(session: Session, kind: str, period: Period, scope: Scope, group: Sequ
     query = select().select_from(rows)
     effective_day = day
     slot = TimeSlot.__table__.alias("slot")
-    if uses_slot:
-        crosses = slot.c.end_minute < slot.c.start_minute
-        covers = or_(
-            and_(~crosses, minute >= slot.c.start_minute, minute < slot.c.end_minute),
-            and_(crosses, or_(minute >= slot.c.start_minute, minute < slot.c.end_minute)),
-        )
+    if uses_slot and not resolved:
+        covers, slot_day = slot_sql(slot, minute, day)
         query = query.join(slot, covers)
-        # A crossing slot's early-morning part belongs to the day it started on (SlotSpec.owning_day).
-        effective_day = day - case((and_(crosses, minute < slot.c.end_minute), 1), else_=0)
+        effective_day = slot_day
         if scope.slot_id is not None:
             query = query.where(slot.c.id == scope.slot_id)
     query = query.where(effective_day.between(day_number(period.start), day_number(period.end)))
     weekday = (day + 3) % 7  # 1970-01-01 was a Thursday; Monday is 0
     expressions = {
         "day": effective_day, "hour": ls // 3600, "hour_of_day": minute // 60, "weekday": weekday,
-        "hour_of_week": weekday * 24 + minute // 60, "time_slot": slot.c.id,
+        "hour_of_week": weekday * 24 + minute // 60,
+        "time_slot": rows.c.slot_id if resolved else slot.c.id,
         "district": rows.c.district_id, "segment": rows.c.segment_id, "camera": rows.c.camera_id,
         "vehicle_type": rows.c.get("vehicle_type"), "status": rows.c.get("status"), "unit": rows.c.get("unit_id"),
         "record": rows.c.get("record_id"),  # the ledger: exactly the records every figure counts

@@ -11,13 +11,23 @@ import datetime as dt
 from sqlalchemy import Integer, and_, case, cast, delete, func, insert, literal_column, or_, select
 from sqlalchemy.orm import Session
 
-from models import EnforcementRecord, IngestFrame, RecordStatus, Sighting
+from models import EnforcementRecord, IngestFrame, RecordStatus, Sighting, TimeSlot
 from models.enums import FrameStatus
 from models.geography import Camera, RoadSegment
 from models.stats import ROLLUP_ALL, ROLLUP_ALL_TEXT, ROLLUP_NEVER, ROLLUP_NO_UNIT, CameraMinute, StatsLayout, StatsRollup
 from traffic.db import dialect_insert
 from traffic.services.stats.local_time import epoch_seconds, local_seconds
-from traffic.services.stats.rollup import FINEST, GRAINS, KEY, KIND_CODES, LATE_CAPABLE, Layout, wanted_layout
+from traffic.services.stats.rollup import (
+    FINEST,
+    GRAINS,
+    KEY,
+    KIND_CODES,
+    LATE_CAPABLE,
+    Layout,
+    layout_values,
+    slot_sql,
+    wanted_layout,
+)
 
 TEXT_DIMENSIONS = ("vehicle_type", "status")
 
@@ -26,11 +36,10 @@ def rebuild(session: Session, timezone: str | None = None) -> Layout:
     """Count everything again under the layout the slots call for now (and ``timezone``, when given)."""
     layout = wanted_layout(session)
     if timezone is not None:
-        layout = Layout(timezone, layout.boundaries)
+        layout = Layout(timezone, layout.boundaries, layout.slots)
     connection = session.connection()
     connection.execute(delete(StatsLayout))
-    connection.execute(insert(StatsLayout).values(id=1, timezone=layout.timezone,
-                                                  boundaries=",".join(map(str, layout.boundaries))))
+    connection.execute(insert(StatsLayout).values(**layout_values(layout)))
     _fold_frames(session)
     connection.execute(delete(StatsRollup))
     dialect = connection.dialect.name
@@ -145,19 +154,32 @@ def _insert_finest(session: Session, kind: str, counted) -> None:
         else:
             columns.append(_all(name))
     keys = [column for column in columns if column.name in rows.c]
-    query = select(literal_column(str(FINEST)), literal_column(str(KIND_CODES[kind])), *columns, func.count()).group_by(*keys)
+    query = (select(literal_column(str(FINEST)), literal_column(str(KIND_CODES[kind])), *columns, func.count())
+             .group_by(*keys).order_by(*keys))  # in key order: a day's rows lie together on disk
     session.connection().execute(insert(StatsRollup).from_select([*KEY, "n"], query))
 
 
 def _insert_coarser(session: Session, grain: int, kept: tuple[str, ...]) -> None:
+    """Sum the finest grain into ``grain``; a slot grain joins each bucket with the slots covering it, on the day
+    the slot started (as Layout.owning_days)."""
     finest = StatsRollup.__table__.alias("finest")
-    columns, keys = [], [finest.c.kind, finest.c.day, finest.c.district_id]
+    slot = TimeSlot.__table__.alias("slot")
+    covers, day = slot_sql(slot, finest.c.bucket, finest.c.day)
+    if "slot_id" not in kept:
+        day = finest.c.day
+    columns, keys = [], [finest.c.kind, day, finest.c.district_id]
     for name in KEY[4:]:
-        if name in kept:
+        if name == "slot_id" and name in kept:
+            columns.append(slot.c.id)
+            keys.append(slot.c.id)
+        elif name in kept:
             columns.append(finest.c[name])
             keys.append(finest.c[name])
         else:
             columns.append(_all(name))
-    query = (select(literal_column(str(grain)), finest.c.kind, finest.c.day, finest.c.district_id, *columns, func.sum(finest.c.n))
-             .where(finest.c.grain == FINEST).group_by(*keys))
+    query = select(literal_column(str(grain)), finest.c.kind, day, finest.c.district_id, *columns,
+                   func.sum(finest.c.n)).where(finest.c.grain == FINEST)
+    if "slot_id" in kept:
+        query = query.join(slot, covers)
+    query = query.group_by(*keys).order_by(*keys)
     session.connection().execute(insert(StatsRollup).from_select([*KEY, "n"], query))

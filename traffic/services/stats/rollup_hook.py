@@ -78,7 +78,7 @@ def _after_flush(session: Session, _context) -> None:
             deltas[old[id(obj)]] -= 1
         if obj not in session.deleted:
             deltas[rollup.key_of(layout, obj)] += 1
-    rollup.apply(session, deltas)
+    rollup.apply(session, layout, deltas)
     frames = _done_frames(session)
     if frames:
         rollup.record_minutes(session, frames)

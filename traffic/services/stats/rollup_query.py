@@ -27,21 +27,23 @@ from traffic.services.stats.rollup import (
 
 CONFIRMED_OR_LATER = (RecordStatus.CONFIRMED, RecordStatus.ASSIGNED, RecordStatus.ACTIONED, RecordStatus.CLOSED)
 OPEN = (RecordStatus.PENDING_REVIEW, RecordStatus.CONFIRMED, RecordStatus.ASSIGNED, RecordStatus.ACTIONED)
-BY_BUCKET = frozenset({"hour", "hour_of_day", "hour_of_week", "time_slot"})
+BY_HOUR = frozenset({"hour", "hour_of_day", "hour_of_week"})
 BY_COLUMN = {"segment": "segment_id", "camera": "camera_id", "vehicle_type": "vehicle_type", "status": "status",
              "unit": "unit_id"}
 # The partial index ix_enforcement_records_deadline_open, written out so that PostgreSQL sees the query implies it.
 DEADLINE_CAN_PASS = "(reviewed_at IS NULL OR status = 'pending_review')"
 
 
-def needed(kind: str, scope, group: Sequence[str], with_outcomes: bool) -> set[str] | None:
-    """The dimensions a query needs kept besides day and district; None when only raw rows can answer."""
+def needed(kind: str, scope, group: Sequence[str], with_outcomes: bool, by_slot: bool) -> set[str] | None:
+    """The dimensions a query needs kept besides day and district; None when only raw rows can answer.
+    ``by_slot``: slots read from a slot grain (else from buckets joined with the slots)."""
     if "record" in group:
         return None  # the ledger lists records one by one
-    wanted = {"bucket" for name in group if name in BY_BUCKET}
-    wanted |= {BY_COLUMN[name] for name in group if name in BY_COLUMN}
-    if scope.slot_id is not None:
+    wanted = {BY_COLUMN[name] for name in group if name in BY_COLUMN}
+    if any(name in BY_HOUR for name in group):
         wanted.add("bucket")
+    if scope.slot_id is not None or "time_slot" in group:
+        wanted.add("slot_id" if by_slot else "bucket")
     for column, value in (("segment_id", scope.segment_id), ("camera_id", scope.camera_id)):
         if value is not None:
             wanted.add(column)
@@ -54,39 +56,50 @@ def needed(kind: str, scope, group: Sequence[str], with_outcomes: bool) -> set[s
     return wanted
 
 
-def rollup_rows(session: Session, kind: str, period: Period, scope, group: Sequence[str], now: dt.datetime | None,
-                raw_rows):
-    """A selectable of rows like ``raw_rows`` gives, or None when the rollup cannot answer (a layout that does not
-    fit the slots or the timezone asked for: then the caller counts raw rows, slower and just as right).
+def _grain(wanted: set[str]) -> int | None:
+    covering = [grain for grain, kept in GRAINS.items() if wanted <= set(kept)]
+    return min(covering, key=lambda grain: len(GRAINS[grain])) if covering else None
 
-    ``raw_rows(extra_where, outcomes)`` builds the raw query; it is used for the records due today.
+
+def rollup_rows(session: Session, kind: str, period: Period, scope, group: Sequence[str], now: dt.datetime | None,
+                raw_rows) -> tuple:
+    """(a selectable of rows like ``raw_rows`` gives, whether its days and ``slot_id`` are already the slots'),
+    or (None, False) when the rollup cannot answer (a layout cut for other slots or another timezone: then the
+    caller counts raw rows, slower and just as right).
+
+    ``raw_rows(extra_where, outcomes, n)`` builds the raw query; it is used for the records due today.
     """
-    wanted = needed(kind, scope, group, now is not None)
-    if wanted is None:
-        return None
+    if needed(kind, scope, group, now is not None, False) is None:
+        return None, False
     layout = stored_layout(session)
-    if layout is None or not layout.covers(period.tz.key, current_slots(session)):
-        return None
-    grain = min((g for g, kept in GRAINS.items() if wanted <= set(kept)), key=lambda g: len(GRAINS[g]))
+    if layout is None or not layout.fits(period.tz.key, current_slots(session)):
+        return None, False
+    # A slot grain knows the slot's day, not the row's own: a weekday (read from the row's day) needs the buckets.
+    grain = None if "weekday" in group else _grain(needed(kind, scope, group, now is not None, True))
+    if grain is None or "slot_id" not in GRAINS[grain]:
+        grain = _grain(needed(kind, scope, group, now is not None, False))
+    resolved = "slot_id" in GRAINS[grain]
     rollup = StatsRollup
     uses_slot = scope.slot_id is not None or "time_slot" in group
     bucket = rollup.bucket if "bucket" in GRAINS[grain] else literal_column("0")
     # Big integers: a smallint bucket times 60 would overflow, and so would day seconds after 2038.
-    columns = [(cast(rollup.day, BigInteger) * 86400 + cast(bucket, BigInteger) * 60).label("ls"), rollup.district_id, rollup.segment_id,
-               rollup.camera_id]
+    columns = [(cast(rollup.day, BigInteger) * 86400 + cast(bucket, BigInteger) * 60).label("ls"), rollup.district_id,
+               rollup.segment_id, rollup.camera_id]
     if kind != "exposure":
         columns.append(rollup.vehicle_type)
     if kind == "records":
         columns += [rollup.status, case((rollup.unit_id == ROLLUP_NO_UNIT, None), else_=rollup.unit_id).label("unit_id")]
+    if resolved:
+        columns.append(rollup.slot_id)
     columns.append(rollup.n.label("n"))
     today = day_number(now.astimezone(period.tz).date()) if now is not None and kind == "records" else None
     if today is not None:
         columns += _outcomes(today)
-    last = day_number(period.end) + (1 if uses_slot else 0)
+    last = day_number(period.end) + (1 if uses_slot and not resolved else 0)
     query = select(*columns).where(rollup.grain == grain, rollup.kind == KIND_CODES[kind],
                                    rollup.day.between(day_number(period.start), last))
     for column, value in (("district_id", scope.district_id), ("segment_id", scope.segment_id),
-                          ("camera_id", scope.camera_id)):
+                          ("camera_id", scope.camera_id), ("slot_id", scope.slot_id if resolved else None)):
         if value is not None:
             query = query.where(getattr(rollup, column) == value)
     if kind != "exposure" and scope.vehicle_type is not None:
@@ -96,8 +109,8 @@ def rollup_rows(session: Session, kind: str, period: Period, scope, group: Seque
     if scope.districts is not None:
         query = query.where(rollup.district_id.in_(sorted(scope.districts)))
     if today is None:
-        return query
-    return union_all(query, _due_today(period, now, raw_rows))
+        return query, resolved
+    return union_all(query, _due_today(period, now, raw_rows)), resolved
 
 
 def _outcomes(today: int) -> list:
