@@ -174,6 +174,8 @@ def main() -> None:
     for sightings, records in scales:
         print(f"scale {sightings:,} sightings:", flush=True)
         measured.append(measure(sightings, records, args.coverage_days, args.repeat))
+        for name, (p50, p95) in measured[-1].items():  # as it comes: a long second scale may not finish
+            print(f"  {name}: p50 {p50:.1f} ms, p95 {p95:.1f} ms", flush=True)
     small, large = measured
     print(f"\n| query | p50 ms @{scales[0][0]:,} | p95 ms @{scales[0][0]:,} | p50 ms @{scales[1][0]:,} | "
           f"p95 ms @{scales[1][0]:,} | cost ratio (p50) |")

@@ -3,6 +3,10 @@
 A row is read on the city's wall clock. Its day is the local date, except where a time slot is involved (a slot
 filter or a slot dimension): then it counts once in every slot whose window covers it, on the day that slot starts
 (the rule engine's ``SlotSpec.owning_day``, written here as SQL and checked against it by the property test).
+
+The rows counted are those of the statistics rollup wherever it can answer (rollup_query.py: counts per local day
+and bucket, or per slot and the slot's day), else the raw rows; both shapes carry a count ``n`` and are added up
+the same way. The raw path stays as the oracle the rollup is tested against (``raw_rows=True``).
 """
 from __future__ import annotations
 
