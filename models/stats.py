@@ -6,7 +6,7 @@ filters by. Its rows are kept in the same transaction as the rows they count (tr
 """
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, SmallInteger, String
+from sqlalchemy import BigInteger, ForeignKey, Integer, PrimaryKeyConstraint, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -25,6 +25,10 @@ class StatsRollup(Base):
     """
 
     __tablename__ = "stats_rollup"
+    # The count rides in the key's index (PostgreSQL INCLUDE), so a query reads the index alone, not the table.
+    __table_args__ = (PrimaryKeyConstraint(
+        "grain", "kind", "day", "district_id", "bucket", "segment_id", "camera_id", "vehicle_type", "status", "unit_id",
+        "reviewed", "in_time", "deadline_day", "due_day", "slot_id", postgresql_include=["n"]),)
 
     grain: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     kind: Mapped[int] = mapped_column(SmallInteger, primary_key=True)  # 0 sightings, 1 records, 2 exposure

@@ -32,7 +32,7 @@ def upgrade() -> None:
     columns = [sa.Column(name, sa.String(32) if name in ("vehicle_type", "status") else
                          sa.SmallInteger() if name in small else sa.Integer(), nullable=False) for name in KEY]
     op.create_table("stats_rollup", *columns, sa.Column("n", sa.BigInteger(), nullable=False),
-                    sa.PrimaryKeyConstraint(*KEY, name=op.f("pk_stats_rollup")))
+                    sa.PrimaryKeyConstraint(*KEY, name=op.f("pk_stats_rollup"), postgresql_include=["n"]))
     op.create_table(
         "camera_minutes",
         sa.Column("camera_id", sa.Integer(), nullable=False),
