@@ -115,7 +115,11 @@ def _outcome_columns(now: dt.datetime, today: dt.date) -> list:
 
 def _rows(kind: str, dialect: str, period: Period, scope: Scope, lo, hi, *, outcomes: Sequence = (), where=None,
           n=None, with_record: bool = True):
-    """One row per counted thing with its local seconds (``ls``), the columns dimensions read, and ``n`` (1)."""
+    """One row per counted thing with its local seconds (``ls``), the columns dimensions read, and ``n`` (1).
+
+    With ``where`` (the records due today) that condition's index leads: the period bounds are then only checked,
+    written so that no index serves them, else PostgreSQL would also walk the period's index, whose length grows
+    with the traffic."""
     n = literal_column("1") if n is None else n
     if kind == "exposure":
         ls = local_seconds(CameraMinute.minute * 60, period.tz, lo, hi)
@@ -136,7 +140,8 @@ def _rows(kind: str, dialect: str, period: Period, scope: Scope, lo, hi, *, outc
             columns += [EnforcementRecord.status, EnforcementRecord.unit_id]
             if with_record:
                 columns.append(EnforcementRecord.id.label("record_id"))
-        query = select(*columns, n.label("n"), *outcomes).where(time_column >= lo, time_column < hi)
+        bounded = time_column if where is None else func.coalesce(time_column, time_column)
+        query = select(*columns, n.label("n"), *outcomes).where(bounded >= lo, bounded < hi)
         district, segment, camera = model.district_id, model.segment_id, model.camera_id
         if scope.vehicle_type is not None:
             query = query.where(model.vehicle_type == scope.vehicle_type)
