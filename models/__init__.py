@@ -35,8 +35,12 @@ from models.schedule import (
     rule_segments,
     rule_time_slots,
 )
+from models.stats import CameraMinute, StatsLayout, StatsRollup
 
 __all__ = [
+    "CameraMinute",
+    "StatsLayout",
+    "StatsRollup",
     "ApiToken",
     "LoginAttempt",
     "User",

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -73,6 +74,11 @@ class EnforcementRecord(Base):
         Index("ix_enforcement_records_period", "captured_at", "id"),
         # The review queue: the oldest records of one status (decided ones never stand in the way).
         Index("ix_enforcement_records_queue", "status", "captured_at", "id"),
+        # The statistics' "now" figures (review due, overdue) read only the records whose review deadline can still
+        # pass: unreviewed or pending ones (traffic/services/stats/rollup.py).
+        Index("ix_enforcement_records_deadline_open", "review_deadline",
+              postgresql_where=text("reviewed_at IS NULL OR status = 'pending_review'"),
+              sqlite_where=text("reviewed_at IS NULL OR status = 'pending_review'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -21,6 +21,7 @@ from traffic.services import audit, events
 from traffic.services.actors import Actor
 from traffic.services.listing import find_record
 from traffic.services.record_state import DeadlineClock
+from traffic.services.stats import rollup
 from traffic.services.transitions import DECIDING_ROLES, REQUEST_FIELDS, Step, plan
 from traffic.services.utc import as_utc, utc_now
 
@@ -182,7 +183,10 @@ def _unit_for(session: Session, record: EnforcementRecord, code: str | None) -> 
 
 
 def _compare_and_set(session: Session, record: EnforcementRecord, seen: int, changes: dict[str, Any]) -> None:
-    """Write ``changes`` only if the row is still at version ``seen``; the database decides who wins a race."""
+    """Write ``changes`` only if the row is still at version ``seen``; the database decides who wins a race.
+
+    An SQL update passes the ORM hook by, so the statistics rollup is moved here, in the same transaction."""
+    layout, before = rollup.snapshot(session, record)
     result = session.execute(
         update(EnforcementRecord)
         .where(EnforcementRecord.id == record.id, EnforcementRecord.version == seen)
@@ -192,6 +196,7 @@ def _compare_and_set(session: Session, record: EnforcementRecord, seen: int, cha
     if result.rowcount != 1:
         raise StaleVersion(f"record {record.record_no} was changed by someone else meanwhile: reload it")
     session.refresh(record)
+    rollup.record_changed(session, layout, before, record)
 
 
 def _announce(session: Session, record: EnforcementRecord, from_status: str, actor: Actor, step: str,

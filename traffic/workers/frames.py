@@ -17,6 +17,7 @@ from traffic.errors import NotFound
 from traffic.services.evidence import SourceFrame
 from traffic.services.frame_store import BlobStore, read_frame_bytes
 from traffic.services.operations import WAITING
+from traffic.services.stats import rollup
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,12 @@ def start_attempt(session: Session, pk: int) -> IngestFrame:
 
 
 def mark_done(session: Session, pk: int, now: dt.datetime) -> None:
-    session.execute(update(IngestFrame).where(IngestFrame.id == pk).values(status=FrameStatus.DONE, error=None, processed_at=now))
+    """The frame is processed; its camera-minute counts as exposure, in the same transaction."""
+    done = session.execute(
+        update(IngestFrame).where(IngestFrame.id == pk).values(status=FrameStatus.DONE, error=None, processed_at=now)
+        .returning(IngestFrame.camera_id, IngestFrame.captured_at)
+    ).all()
+    rollup.record_minutes(session, [(camera_id, captured_at) for camera_id, captured_at in done])
 
 
 def mark_failed(session: Session, pk: int, reason: str, now: dt.datetime) -> None:

@@ -21,6 +21,7 @@ from traffic.services.evidence import JPEG, SourceFrame
 from traffic.services.evidence_render import encode_jpeg
 from traffic.digests import sha256_hex
 from traffic.services.recorder import Recorder
+from traffic.services.stats import rollup
 from traffic.vision import PipelineFactory
 
 
@@ -87,10 +88,16 @@ def ingest_frames(
     report = PullReport()
     with transaction(session_factory) as session:
         before = session.scalar(select(func.count()).select_from(EnforcementRecord)) or 0
+        last_minute = None
         for result in pipeline.run(frames):
             report.frames += 1
             count_on_commit(session, FRAMES_RECEIVED, camera.code)
             count_on_commit(session, FRAMES_PROCESSED, camera.code)
+            # Pulled frames leave no ingest rows: note the processed camera-minute (exposure), once per minute.
+            minute = int(result.frame.captured_at.timestamp()) // 60
+            if minute != last_minute:
+                rollup.record_minutes(session, [(camera.id, result.frame.captured_at)])
+                last_minute = minute
             if result.events:
                 rows = recorder.apply(
                     session, camera, result.events, source=source, track_prefix=track_prefix, frame_pk=None,

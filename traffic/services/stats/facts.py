@@ -3,6 +3,10 @@
 A row is read on the city's wall clock. Its day is the local date, except where a time slot is involved (a slot
 filter or a slot dimension): then it counts once in every slot whose window covers it, on the day that slot starts
 (the rule engine's ``SlotSpec.owning_day``, written here as SQL and checked against it by the property test).
+
+The rows counted are those of the statistics rollup wherever it can answer (rollup_query.py: counts per local day
+and bucket, or per slot and the slot's day), else the raw rows; both shapes carry a count ``n`` and are added up
+the same way. The raw path stays as the oracle the rollup is tested against (``raw_rows=True``).
 """
 from __future__ import annotations
 
@@ -10,22 +14,21 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
-from models import Camera, District, EnforcementRecord, IngestFrame, RecordStatus, RoadSegment, Sighting, TimeSlot
+from models import Camera, CameraMinute, District, EnforcementRecord, RecordStatus, RoadSegment, Sighting, TimeSlot
 from traffic.errors import InvalidInput, NotFound
 from traffic.services.actors import Actor
-from models.enums import FrameStatus
 from traffic.services.stats.local_time import Period, day_number, epoch_seconds, local_seconds
+from traffic.services.stats.rollup import slot_sql
+from traffic.services.stats.rollup_query import CONFIRMED_OR_LATER, OPEN, rollup_rows
 
 KINDS = ("sightings", "records", "exposure")
 # Status and unit exist only for records; the place and slot dimensions for all three kinds.
 RECORD_ONLY = frozenset({"status", "unit"})
 NOT_FOR_EXPOSURE = frozenset({"status", "unit", "vehicle_type"})
 OUTCOMES = ("reviewed_in_time", "review_due", "closed", "confirmed", "open", "overdue")
-CONFIRMED_OR_LATER = (RecordStatus.CONFIRMED, RecordStatus.ASSIGNED, RecordStatus.ACTIONED, RecordStatus.CLOSED)
-OPEN = (RecordStatus.PENDING_REVIEW, RecordStatus.CONFIRMED, RecordStatus.ASSIGNED, RecordStatus.ACTIONED)
 
 
 @dataclass(frozen=True)
@@ -110,35 +113,42 @@ def _outcome_columns(now: dt.datetime, today: dt.date) -> list:
     ]
 
 
-def _rows(kind: str, dialect: str, period: Period, scope: Scope, lo, hi, now: dt.datetime | None = None):
-    """One row per counted thing with its local seconds (``ls``) and the columns dimensions read."""
+def _rows(kind: str, dialect: str, period: Period, scope: Scope, lo, hi, *, outcomes: Sequence = (), where=None,
+          n=None, with_record: bool = True):
+    """One row per counted thing with its local seconds (``ls``), the columns dimensions read, and ``n`` (1).
+
+    With ``where`` (the records due today) that condition's index leads: the period bounds are then only checked,
+    written so that no index serves them, else PostgreSQL would also walk the period's index, whose length grows
+    with the traffic."""
+    n = literal_column("1") if n is None else n
     if kind == "exposure":
-        epoch = epoch_seconds(IngestFrame.captured_at, dialect)
-        minute = local_seconds(epoch, period.tz, lo, hi) // 60
+        ls = local_seconds(CameraMinute.minute * 60, period.tz, lo, hi)
         query = (
-            select(IngestFrame.camera_id.label("camera_id"), minute.label("minute"),
-                   Camera.segment_id.label("segment_id"), RoadSegment.district_id.label("district_id"))
-            .join(Camera, Camera.id == IngestFrame.camera_id)
+            select(ls.label("ls"), RoadSegment.district_id.label("district_id"), Camera.segment_id.label("segment_id"),
+                   CameraMinute.camera_id.label("camera_id"), n.label("n"))
+            .join(Camera, Camera.id == CameraMinute.camera_id)
             .join(RoadSegment, RoadSegment.id == Camera.segment_id)
-            .where(IngestFrame.status == FrameStatus.DONE, IngestFrame.captured_at >= lo, IngestFrame.captured_at < hi)
-            .distinct()  # a camera-minute counts once however many frames it processed
+            .where(CameraMinute.minute >= int(lo.timestamp()) // 60, CameraMinute.minute < int(hi.timestamp()) // 60)
         )
-        district, segment, camera = RoadSegment.district_id, Camera.segment_id, IngestFrame.camera_id
+        district, segment, camera = RoadSegment.district_id, Camera.segment_id, CameraMinute.camera_id
     else:
         model = Sighting if kind == "sightings" else EnforcementRecord
         time_column = Sighting.first_seen if kind == "sightings" else EnforcementRecord.captured_at
         ls = local_seconds(epoch_seconds(time_column, dialect), period.tz, lo, hi)
         columns = [ls.label("ls"), model.district_id, model.segment_id, model.camera_id, model.vehicle_type]
         if kind == "records":
-            columns += [EnforcementRecord.status, EnforcementRecord.unit_id, EnforcementRecord.id.label("record_id")]
-            if now is not None:
-                columns += _outcome_columns(now, now.astimezone(period.tz).date())
-        query = select(*columns).where(time_column >= lo, time_column < hi)
+            columns += [EnforcementRecord.status, EnforcementRecord.unit_id]
+            if with_record:
+                columns.append(EnforcementRecord.id.label("record_id"))
+        bounded = time_column if where is None else func.coalesce(time_column, time_column)
+        query = select(*columns, n.label("n"), *outcomes).where(bounded >= lo, bounded < hi)
         district, segment, camera = model.district_id, model.segment_id, model.camera_id
         if scope.vehicle_type is not None:
             query = query.where(model.vehicle_type == scope.vehicle_type)
         if kind == "records" and scope.status is not None:
             query = query.where(EnforcementRecord.status == scope.status)
+        if where is not None:
+            query = query.where(where)
     for column, wanted in ((district, scope.district_id), (segment, scope.segment_id), (camera, scope.camera_id)):
         if wanted is not None:
             query = query.where(column == wanted)
@@ -147,43 +157,51 @@ def _rows(kind: str, dialect: str, period: Period, scope: Scope, lo, hi, now: dt
     return query
 
 
-def count(session: Session, kind: str, period: Period, scope: Scope, group: Sequence[str] = ()) -> dict[tuple, int]:
+def count(session: Session, kind: str, period: Period, scope: Scope, group: Sequence[str] = (), *,
+          raw_rows: bool = False) -> dict[tuple, int]:
     """Counts of ``kind`` in ``period`` by ``group`` (dimensions, or "day", "hour", "hour_of_week"); exposure counts
     processed camera-minutes. Keys are tuples of ids, codes or integers in the order of ``group``."""
-    return {key: values["n"] for key, values in tally(session, kind, period, scope, group).items()}
+    return {key: values["n"] for key, values in tally(session, kind, period, scope, group, raw_rows=raw_rows).items()}
 
 
 def tally(session: Session, kind: str, period: Period, scope: Scope, group: Sequence[str] = (),
-          now: dt.datetime | None = None) -> dict[tuple, dict[str, int]]:
-    """Like ``count``, and for records with ``now`` also the sums of the lifecycle flags (``OUTCOMES``)."""
+          now: dt.datetime | None = None, *, raw_rows: bool = False) -> dict[tuple, dict[str, int]]:
+    """Like ``count``, and for records with ``now`` also the sums of the lifecycle flags (``OUTCOMES``).
+
+    Reads the rollup where it can; ``raw_rows`` counts the rows themselves (the rollup's own tests compare both)."""
     if kind not in KINDS:
         raise ValueError(kind)
     dialect = session.get_bind().dialect.name
     uses_slot = scope.slot_id is not None or "time_slot" in group
     lo, hi = period.utc_bounds(slack_days=1 if uses_slot else 0)
-    rows = _rows(kind, dialect, period, scope, lo, hi, now if kind == "records" else None).subquery("counted")
-    ls = rows.c.minute * 60 if kind == "exposure" else rows.c.ls
+    outcomes_now = now if kind == "records" else None
+
+    def raw(where=None, outcomes=(), n=None):
+        return _rows(kind, dialect, period, scope, lo, hi, outcomes=outcomes, where=where, n=n, with_record=False)
+
+    source, resolved = (None, False) if raw_rows else rollup_rows(session, kind, period, scope, group, outcomes_now, raw)
+    if source is None:
+        outcomes = _outcome_columns(now, now.astimezone(period.tz).date()) if outcomes_now is not None else ()
+        source = _rows(kind, dialect, period, scope, lo, hi, outcomes=outcomes)
+    rows = source.subquery("counted")
+    ls = rows.c.ls
     day = ls // 86400
     minute = (ls % 86400) // 60
     query = select().select_from(rows)
     effective_day = day
     slot = TimeSlot.__table__.alias("slot")
-    if uses_slot:
-        crosses = slot.c.end_minute < slot.c.start_minute
-        covers = or_(
-            and_(~crosses, minute >= slot.c.start_minute, minute < slot.c.end_minute),
-            and_(crosses, or_(minute >= slot.c.start_minute, minute < slot.c.end_minute)),
-        )
+    if uses_slot and not resolved:
+        covers, slot_day = slot_sql(slot, minute, day)
         query = query.join(slot, covers)
-        # A crossing slot's early-morning part belongs to the day it started on (SlotSpec.owning_day).
-        effective_day = day - case((and_(crosses, minute < slot.c.end_minute), 1), else_=0)
+        effective_day = slot_day
         if scope.slot_id is not None:
             query = query.where(slot.c.id == scope.slot_id)
     query = query.where(effective_day.between(day_number(period.start), day_number(period.end)))
     weekday = (day + 3) % 7  # 1970-01-01 was a Thursday; Monday is 0
     expressions = {
         "day": effective_day, "hour": ls // 3600, "hour_of_day": minute // 60, "weekday": weekday,
-        "hour_of_week": weekday * 24 + minute // 60, "time_slot": slot.c.id,
+        "hour_of_week": weekday * 24 + minute // 60,
+        "time_slot": rows.c.slot_id if resolved else slot.c.id,
         "district": rows.c.district_id, "segment": rows.c.segment_id, "camera": rows.c.camera_id,
         "vehicle_type": rows.c.get("vehicle_type"), "status": rows.c.get("status"), "unit": rows.c.get("unit_id"),
         "record": rows.c.get("record_id"),  # the ledger: exactly the records every figure counts
@@ -194,17 +212,20 @@ def tally(session: Session, kind: str, period: Period, scope: Scope, group: Sequ
         if expression is None:
             raise InvalidInput(f"{kind} cannot be counted by {name}")
         chosen.append(expression.label(f"g_{len(chosen)}"))
-    measures = [func.count().label("n")]
+    measures = [func.sum(rows.c.n).label("n")]
     if kind == "records" and now is not None:
         measures += [func.sum(rows.c[name]).label(name) for name in OUTCOMES]
     query = query.add_columns(*chosen, *measures)
     if chosen:
         query = query.group_by(*chosen)
     width = len(chosen)
-    return {
+    answer = {
         tuple(row[:width]): {m.name: int(row[width + i] or 0) for i, m in enumerate(measures)}
         for row in session.execute(query)
     }
+    if chosen:  # a rollup row can fall to 0 when its records moved on: such a group holds nothing
+        answer = {key: values for key, values in answer.items() if values["n"]}
+    return answer
 
 
 def total(counts: dict[tuple, int]) -> int:
