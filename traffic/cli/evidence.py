@@ -39,7 +39,7 @@ def verify_command(
         for report in reports:
             _print(report, quiet=every)
     broken = sum(not r.intact for r in reports)
-    if every:
+    if every and not as_json:  # --json prints one JSON document and nothing else
         echo(f"{len(reports)} records verified, {len(reports) - broken} intact, {broken} NOT INTACT")
     raise typer.Exit(1 if broken else 0)
 
