@@ -115,5 +115,6 @@ def get_frame(
         attempts=report.attempts,
         error=report.error,
         processed_at=report.processed_at,
+        clock_skew_s=report.clock_skew_s,
         sightings=[FrameSightingOut(**vars(s)) for s in report.sightings],
     )

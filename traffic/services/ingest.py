@@ -69,6 +69,7 @@ class FrameReport:
     attempts: int
     error: str | None
     processed_at: dt.datetime | None
+    clock_skew_s: float | None = None
     sightings: list[FrameSightingInfo] = field(default_factory=list)
 
 
@@ -201,5 +202,6 @@ def frame_report(session: Session, frame_id: str, camera_id: int) -> FrameReport
         attempts=frame.attempts,
         error=frame.error,
         processed_at=frame.processed_at,
+        clock_skew_s=frame.clock_skew_s,
         sightings=sightings,
     )

@@ -11,7 +11,7 @@ from detection.types import SightingEvent
 from models import EnforcementRecord, IngestFrame
 from tests.support.factories import SHANGHAI, detection_sighting, detector_version_row, frame_loader, make_city
 from tests.support.footage import street_snapshots
-from tests.support.ingest import apply_ingest_city, post_snapshot
+from tests.support.ingest import apply_ingest_city, frame_status, post_snapshot
 from traffic.services import events
 from traffic.services.camera_keys import issue_key
 from traffic.services.cameras import load_camera
@@ -85,3 +85,4 @@ def test_the_api_flags_a_frame_from_a_camera_clock_a_minute_fast(session, client
     assert answer.status_code == 202, answer.text
     skew = session.scalar(select(IngestFrame.clock_skew_s).where(IngestFrame.frame_id == "fast-clock"))
     assert skew is not None and 1.0 < skew <= 60.0
+    assert frame_status(client, "fast-clock", key).json()["clock_skew_s"] == skew  # the camera's owner sees it too
