@@ -10,10 +10,14 @@ dest=${1:?usage: scripts/backup.sh DEST_DIR}
 : "${TRAFFIC_DATA_DIR:?set TRAFFIC_DATA_DIR to the deployment data dir}"
 # libpq does not know SQLAlchemy's driver suffix (postgresql+psycopg://).
 db_url=$(printf '%s' "$TRAFFIC_DATABASE_URL" | sed -E 's#^postgres(ql)?\+[a-z0-9]+://#postgresql://#')
+case "$db_url" in
+  postgres://* | postgresql://*) ;;
+  *) echo "backup: TRAFFIC_DATABASE_URL is not PostgreSQL (for SQLite see docs/operations.md)" >&2; exit 2 ;;
+esac
 mkdir -p "$dest"
 if [ -n "$(ls -A "$dest")" ]; then echo "backup: $dest is not empty" >&2; exit 2; fi
 
-pg_dump --format=custom --no-owner --file "$dest/database.dump" "$db_url"
+pg_dump --format=custom --file "$dest/database.dump" "$db_url"
 parts=()
 for part in evidence frames secret_key; do
   [ -e "$TRAFFIC_DATA_DIR/$part" ] && parts+=("$part")

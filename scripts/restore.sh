@@ -8,6 +8,10 @@ src=${1:?usage: scripts/restore.sh BACKUP_DIR}
 : "${TRAFFIC_DATA_DIR:?set TRAFFIC_DATA_DIR to the new, empty data dir}"
 traffic_cmd=${TRAFFIC_CMD:-traffic}  # e.g. "python -m traffic.cli.main" without an installed entry point
 db_url=$(printf '%s' "$TRAFFIC_DATABASE_URL" | sed -E 's#^postgres(ql)?\+[a-z0-9]+://#postgresql://#')
+case "$db_url" in
+  postgres://* | postgresql://*) ;;
+  *) echo "restore: TRAFFIC_DATABASE_URL is not PostgreSQL (for SQLite see docs/operations.md)" >&2; exit 2 ;;
+esac
 
 (cd "$src" && sha256sum --check --quiet SHA256SUMS)  # a damaged backup is refused before anything is written
 mkdir -p "$TRAFFIC_DATA_DIR"
