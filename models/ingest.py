@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import Float, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from models.base import Base
@@ -36,6 +36,9 @@ class IngestFrame(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text, default=None)
     processed_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime(), default=None)
+    # captured_at - received_at in seconds when the camera clock is off standard time beyond GA/T 832's 1 s (plus
+    # an allowance for transit when behind); NULL when within it (traffic/services/clock_skew.py).
+    clock_skew_s: Mapped[float | None] = mapped_column(Float, default=None)
 
 
 class CameraState(Base):

@@ -121,6 +121,9 @@ class EnforcementRecord(Base):
     action_taken: Mapped[str | None] = mapped_column(String(16), default=None)  # ActionTaken
     actioned_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime(), default=None)
     closed_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime(), default=None)
+    # The worst flagged clock skew among the pushed frames its evidence shows (ingest_frames.clock_skew_s); NULL when
+    # none was flagged or the frames were pulled. Not sealed: docs/operations.md "Camera clocks" says why.
+    clock_skew_s: Mapped[float | None] = mapped_column(Float, default=None)
 
 
 class RecordSequence(Base):

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     demo_password: SecretStr | None = Field(default=None, description="`traffic demo` accounts; default: random")
     # Push ingest and its workers (docs/ingest.md).
     max_capture_ahead_s: float = Field(default=300.0, ge=0, description="refuse captured_at further in the future")
+    clock_tolerance_s: float = Field(default=1.0, ge=0, description="flag a camera clock further off (GA/T 832: 1 s)")
+    clock_transit_allowance_s: float = Field(
+        default=2.0, ge=0, description="upload time allowed before a frame behind the server clock is flagged")
     queue_prefix: str = Field(default="traffic", min_length=1, description="Redis key prefix (stream, group, lock)")
     embedded_workers: int = Field(default=1, ge=0, description="worker threads inside `traffic serve`; 0: none")
     worker_batch: int = Field(default=16, ge=1, description="frames a worker takes from one camera per round")

@@ -14,6 +14,7 @@ from traffic.metrics import FRAMES_RECEIVED
 from traffic.schemas.city import CODE_PATTERN
 from traffic.schemas.ingest import FrameAccepted, FrameSightingOut, FrameStatusOut
 from traffic.services.camera_keys import camera_of_key
+from traffic.services.clock_skew import ClockCheck
 from traffic.services.ingest import (
     AcceptedFrame,
     FrameSubmission,
@@ -85,7 +86,8 @@ def _store(app: FastAPI, upload: FrameUpload) -> AcceptedFrame:
     factory, gate = app.state.session_factory, app.state.ingest_write_gate
     with gate, transaction(factory) as session:  # on SQLite even a read begins IMMEDIATE: take turns here too
         checked = check_frame(session, submission, max_bytes=settings.max_upload_bytes,
-                              max_ahead_s=settings.max_capture_ahead_s, now=dt.datetime.now(dt.timezone.utc))
+                              max_ahead_s=settings.max_capture_ahead_s, now=dt.datetime.now(dt.timezone.utc),
+                              clock=ClockCheck.from_settings(settings))
     store_checked_bytes(app.state.frame_store, checked)  # the file first, outside the write gate
     with gate, transaction(factory) as session:
         accepted = insert_frame(session, checked)
@@ -113,5 +115,6 @@ def get_frame(
         attempts=report.attempts,
         error=report.error,
         processed_at=report.processed_at,
+        clock_skew_s=report.clock_skew_s,
         sightings=[FrameSightingOut(**vars(s)) for s in report.sightings],
     )

@@ -34,4 +34,7 @@ class FrameStatusOut(BaseModel):
     attempts: int
     error: str | None = Field(description="why the frame failed")
     processed_at: dt.datetime | None
+    clock_skew_s: float | None = Field(
+        default=None, description="captured_at minus received_at in seconds when the camera clock is off standard "
+        "time beyond GA/T 832's 1 s (behind: beyond 1 s plus the transit allowance); null when not flagged")
     sightings: list[FrameSightingOut] = Field(description="sightings this frame started, changed or ended (when done)")

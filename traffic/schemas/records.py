@@ -57,6 +57,9 @@ class RecordView(BaseModel):
     assigned_at: dt.datetime | None
     actioned_at: dt.datetime | None
     closed_at: dt.datetime | None
+    clock_skew_s: float | None = Field(
+        default=None, description="camera clock off standard time by this many seconds (captured_at minus the "
+        "server's receive time) on a frame of its evidence, beyond GA/T 832's 1 s; null when not flagged")
 
 
 class LegalHoldIn(BaseModel):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -26,7 +27,7 @@ from traffic.services import evidence_manifest as manifest
 from traffic.services.evidence_font import find_cjk_font
 from traffic.services.evidence_render import Panel, crop, encode_jpeg, render_composite
 from traffic.services.evidence_store import write_once
-from traffic.services.evidence_verify import VerifyReport, verify_package
+from traffic.services.evidence_verify import VerifyReport, verify_all, verify_package
 from traffic.services.utc import as_utc, iso_utc, parse_iso_utc, utc_now
 
 log = logging.getLogger(__name__)
@@ -175,6 +176,10 @@ class EvidenceWriter:
     def verify(self, session: Session, record: EnforcementRecord) -> VerifyReport:
         """Recompute every file hash and both HMACs; the report names what was altered or is missing."""
         return verify_package(session, record, self.root, self._key)
+
+    def verify_all(self, session: Session) -> Iterator[VerifyReport]:
+        """Every record's report, oldest first (``traffic evidence verify --all``, after a restore)."""
+        return verify_all(session, self.root, self._key)
 
     def files_of(self, session: Session, record: EnforcementRecord) -> list[EvidenceFile]:
         return list(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import json
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -176,3 +177,9 @@ def _inside(root: Path, relative: str) -> Path | None:
     base = root.resolve()
     path = (base / relative).resolve()
     return path if path.is_relative_to(base) else None
+
+
+def verify_all(session: Session, root: Path, key: bytes) -> Iterator[VerifyReport]:
+    """Every record's report, oldest first: the check after a restore, that files and rows came back together."""
+    for record in session.scalars(select(EnforcementRecord).order_by(EnforcementRecord.id)):
+        yield verify_package(session, record, root, key)

@@ -15,10 +15,12 @@ from traffic.digests import sha256_hex
 from traffic.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
 from traffic.metrics import MEDIA_REFUSED
 from traffic.services.camera_keys import authenticate_camera
+from traffic.services.clock_skew import ClockCheck
 from traffic.services.frame_store import BlobStore, frame_key
 from traffic.services.image_check import inspect_image
 
 FRAME_ID = re.compile(r"[A-Za-z0-9._:~-]{1,128}")
+DEFAULT_CLOCK_CHECK = ClockCheck()
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class FrameReport:
     attempts: int
     error: str | None
     processed_at: dt.datetime | None
+    clock_skew_s: float | None = None
     sightings: list[FrameSightingInfo] = field(default_factory=list)
 
 
@@ -96,9 +99,12 @@ class CheckedFrame:
 
 
 def check_frame(
-    session: Session, submission: FrameSubmission, *, max_bytes: int, max_ahead_s: float, now: dt.datetime
+    session: Session, submission: FrameSubmission, *, max_bytes: int, max_ahead_s: float, now: dt.datetime,
+    clock: ClockCheck = DEFAULT_CLOCK_CHECK,
 ) -> CheckedFrame:
-    """Authenticate and check a snapshot; writes nothing (the bytes are stored only for a known camera)."""
+    """Authenticate and check a snapshot; writes nothing (the bytes are stored only for a known camera). A camera
+    clock off standard time (``now``, the server's) is flagged on the row, not refused: the frame is still evidence
+    of what passed, and the reviewer sees the warning."""
     camera = authenticate_camera(session, submission.camera, submission.key)
     if len(submission.image) > max_bytes:
         raise PayloadTooLarge(f"image: {len(submission.image)} bytes is more than the limit of {max_bytes}")
@@ -116,7 +122,7 @@ def check_frame(
         "frame_id": frame_id, "camera_id": camera.id, "captured_at": captured_at, "received_at": now,
         "content_type": info.content_type, "sha256": sha256, "size": len(submission.image), "width": info.width,
         "height": info.height, "image_path": frame_key(sha256, info.content_type), "status": FrameStatus.QUEUED,
-        "attempts": 0,
+        "attempts": 0, "clock_skew_s": clock.skew_s(captured_at, now),
     }
     return CheckedFrame(row, submission.image)
 
@@ -151,10 +157,10 @@ def insert_frame(session: Session, checked: CheckedFrame) -> AcceptedFrame:
 
 def accept_frame(
     session: Session, submission: FrameSubmission, *, store: BlobStore, max_bytes: int, max_ahead_s: float,
-    now: dt.datetime,
+    now: dt.datetime, clock: ClockCheck = DEFAULT_CLOCK_CHECK,
 ) -> AcceptedFrame:
     """Check, store the bytes, and insert the row, in one session (the API splits the steps; see _store there)."""
-    checked = check_frame(session, submission, max_bytes=max_bytes, max_ahead_s=max_ahead_s, now=now)
+    checked = check_frame(session, submission, max_bytes=max_bytes, max_ahead_s=max_ahead_s, now=now, clock=clock)
     store_checked_bytes(store, checked)
     return insert_frame(session, checked)
 
@@ -196,5 +202,6 @@ def frame_report(session: Session, frame_id: str, camera_id: int) -> FrameReport
         attempts=frame.attempts,
         error=frame.error,
         processed_at=frame.processed_at,
+        clock_skew_s=frame.clock_skew_s,
         sightings=sightings,
     )

@@ -11,13 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from detection.types import SightingEvent, SightingSnapshot
-from models import EnforcementRecord, RecordSequence, RestrictionRule, Sighting, TimeSlot, frame_sightings
+from models import EnforcementRecord, IngestFrame, RecordSequence, RestrictionRule, Sighting, TimeSlot, frame_sightings
 from models.enums import PlatePresence, RecordEventKind, RecordStatus, SightingStatus
 from traffic.db import dialect_insert
 from traffic.metrics import RECORDS_CREATED, SIGHTINGS_CREATED, count_on_commit
 from traffic.rules.engine import Decision
 from traffic.services.cameras import CameraRef
 from traffic.services.city import city_review_days
+from traffic.services.clock_skew import worst_skew
 from traffic.services.evidence import FrameStore
 from traffic.services.record_view import event_payload, record_codes, record_view
 from traffic.services.rulebook import Rulebook, load_rulebook
@@ -196,6 +197,7 @@ class Recorder:
             status=RecordStatus.PENDING_REVIEW,
             reasons=list(decision.reasons),
             detector_version_id=row.detector_version_id,
+            clock_skew_s=evidence_clock_skew(session, camera.id, vision),
             created_at=now,
             updated_at=now,
         )
@@ -206,3 +208,11 @@ class Recorder:
         view = record_view(record, record_codes(session, record))
         self.emit(session, RecordEventKind.CREATED, record, event_payload(view))
         return record
+
+
+def evidence_clock_skew(session: Session, camera_id: int, vision: SightingSnapshot) -> float | None:
+    """The worst flagged clock skew of the pushed frames the evidence shows (their times are what a court reads);
+    None for pulled frames, which have no receive time to compare with."""
+    refs = {f.frame_ref for f in (*vision.panoramas, vision.best)}
+    return worst_skew(session.scalars(select(IngestFrame.clock_skew_s).where(
+        IngestFrame.camera_id == camera_id, IngestFrame.frame_id.in_(refs))))

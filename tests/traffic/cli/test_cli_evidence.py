@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -56,3 +57,21 @@ def test_a_missing_file_exits_1(sealed, cli) -> None:
 def test_an_unknown_record_is_a_clean_error(sealed, cli) -> None:
     result = cli("evidence", "verify", "NO-SUCH-RECORD")
     assert result.exit_code == 2 and "NO-SUCH-RECORD" in result.output
+
+
+def test_all_verifies_every_record_and_names_only_the_broken_ones(sealed, cli) -> None:
+    record_no, paths = sealed
+    ok = cli("evidence", "verify", "--all")
+    assert ok.exit_code == 0 and "1 records verified, 1 intact, 0 NOT INTACT" in ok.output
+    assert f"{record_no}: intact" not in ok.output  # --all lists only what is broken, then the total
+    paths["plate.jpg" if "plate.jpg" in paths else "vehicle.jpg"].unlink()
+    bad = cli("evidence", "verify", "--all", "--json")
+    assert bad.exit_code == 1
+    [report] = json.loads(bad.output)  # one JSON document, nothing after it
+    assert report["record_no"] == record_no and not report["intact"]
+
+
+@pytest.mark.parametrize("arguments", [(), ("SOME-RECORD", "--all")])
+def test_a_record_or_all_but_not_both_nor_neither(sealed, cli, arguments) -> None:
+    result = cli("evidence", "verify", *arguments)
+    assert result.exit_code == 2 and "--all" in result.output
