@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from models import Camera, CameraMinute, District, EnforcementRecord, RecordStatus, RoadSegment, Sighting, TimeSlot
 from traffic.errors import InvalidInput, NotFound
 from traffic.services.actors import Actor
+from traffic.services.record_state import DeadlineClock, overdue_clause
 from traffic.services.stats.local_time import Period, day_number, epoch_seconds, local_seconds
 from traffic.services.stats.rollup import slot_sql
 from traffic.services.stats.rollup_query import CONFIRMED_OR_LATER, OPEN, rollup_rows
@@ -91,7 +92,7 @@ def resolve(session: Session, filters: StatsFilters, actor: Actor) -> Scope:
                  actor.district_ids)
 
 
-def _outcome_columns(now: dt.datetime, today: dt.date) -> list:
+def _outcome_columns(now: dt.datetime, tz) -> list:
     """Per-record 0/1 flags that the lifecycle figures sum (definitions: docs/statistics.md)."""
     record = EnforcementRecord
     status = record.status
@@ -102,14 +103,11 @@ def _outcome_columns(now: dt.datetime, today: dt.date) -> list:
     reviewed = record.reviewed_at.is_not(None)
     return [
         flag(and_(reviewed, record.reviewed_at <= record.review_deadline)).label("reviewed_in_time"),
-        flag(or_(reviewed, record.review_deadline < now)).label("review_due"),
+        flag(or_(reviewed, record.review_deadline <= now)).label("review_due"),
         flag(status == RecordStatus.CLOSED).label("closed"),
         flag(status.in_(CONFIRMED_OR_LATER)).label("confirmed"),
         flag(status.in_(OPEN)).label("open"),
-        flag(or_(
-            and_(status == RecordStatus.PENDING_REVIEW, record.review_deadline < now),
-            and_(status.in_((RecordStatus.ASSIGNED, RecordStatus.ACTIONED)), record.due_date < today),
-        )).label("overdue"),
+        flag(overdue_clause(DeadlineClock(now, tz))).label("overdue"),  # the lifecycle's own rule, as the queue's
     ]
 
 
@@ -181,7 +179,7 @@ def tally(session: Session, kind: str, period: Period, scope: Scope, group: Sequ
 
     source, resolved = (None, False) if raw_rows else rollup_rows(session, kind, period, scope, group, outcomes_now, raw)
     if source is None:
-        outcomes = _outcome_columns(now, now.astimezone(period.tz).date()) if outcomes_now is not None else ()
+        outcomes = _outcome_columns(now, period.tz) if outcomes_now is not None else ()
         source = _rows(kind, dialect, period, scope, lo, hi, outcomes=outcomes)
     rows = source.subquery("counted")
     ls = rows.c.ls

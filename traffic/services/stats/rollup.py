@@ -51,7 +51,8 @@ GRAINS: dict[int, tuple[str, ...]] = {
     8: ("segment_id", "slot_id"),
 }
 FINEST = 6
-LATE_CAPABLE = (RecordStatus.ASSIGNED, RecordStatus.ACTIONED)  # their lateness is judged by the due date
+# Only an assignment has a due date to miss; once actioned the unit has acted (record_state.due_at, docs/lifecycle.md).
+LATE_CAPABLE = (RecordStatus.ASSIGNED,)
 
 
 @dataclass(frozen=True)

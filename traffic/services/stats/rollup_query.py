@@ -144,5 +144,5 @@ def _due_today(period: Period, now: dt.datetime, raw_rows):
         zero.label("closed"), zero.label("confirmed"), zero.label("open"),
         case((record.status == RecordStatus.PENDING_REVIEW, 1), else_=0).label("overdue"),
     ]
-    where = and_(text(DEADLINE_CAN_PASS), record.review_deadline >= midnight, record.review_deadline < now)
+    where = and_(text(DEADLINE_CAN_PASS), record.review_deadline >= midnight, record.review_deadline <= now)
     return raw_rows(where, outcomes, zero)
