@@ -5,18 +5,14 @@ elsewhere it skips it with the reason.
 """
 from __future__ import annotations
 
-import selectors
-import socket
 import subprocess
-import tempfile
-import time
 from pathlib import Path
 
 from tests.support.data import unavailable
+from tests.support.processes import ServerProcess, free_port
 
 SERVER = Path(__file__).with_name("rtsp_server.py")
 SYSTEM_PYTHON = Path("/usr/bin/python3")  # Debian's, with the gi bindings; the project's venv has none
-START_DEADLINE_S = 30.0
 
 
 def require_gstreamer() -> None:
@@ -29,63 +25,14 @@ def require_gstreamer() -> None:
                     f"gir1.2-gst-rtsp-server-1.0 and the plugins): {check.stderr.strip()}")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+class RtspCamera(ServerProcess):
+    """The camera; `restart` kills it (as a camera losing power) and starts it again on the same port."""
 
-
-class RtspCamera:
-    """The server process; `restart` kills it (as a camera losing power) and starts it again on the same port."""
-
-    def __init__(self, video: Path, port: int | None = None) -> None:
-        self.video = video
-        self.port = port or free_port()
-        self.process: subprocess.Popen[str] | None = None
-        self.starts = 0
-        self._log = tempfile.TemporaryFile("w+")  # its stderr: a pipe nobody reads would fill up and stall it
+    def __init__(self, video: Path) -> None:
+        self.port = free_port()
+        command = [str(SYSTEM_PYTHON), str(SERVER), "--port", str(self.port), "--video", str(video)]
+        super().__init__(command, ready=f"listening {self.port}", what="the RTSP test camera")
 
     @property
     def url(self) -> str:
         return f"rtsp://127.0.0.1:{self.port}/demo"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [str(SYSTEM_PYTHON), str(SERVER), "--port", str(self.port), "--video", str(self.video)],
-            stdout=subprocess.PIPE, stderr=self._log, text=True,
-        )
-        line = self._first_line()
-        if line.strip() != f"listening {self.port}":
-            self.kill()
-            self._log.seek(0)
-            raise RuntimeError(f"the RTSP test camera did not start: {line!r} {self._log.read()}")
-        self.starts += 1
-
-    def kill(self) -> None:
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.communicate()
-
-    def restart(self) -> None:
-        self.kill()
-        self.start()
-
-    def _first_line(self) -> str:
-        assert self.process is not None and self.process.stdout is not None
-        with selectors.DefaultSelector() as selector:
-            selector.register(self.process.stdout, selectors.EVENT_READ)
-            deadline = time.monotonic() + START_DEADLINE_S
-            while not selector.select(timeout=max(0.0, deadline - time.monotonic())):
-                if time.monotonic() >= deadline:
-                    return f"(nothing within {START_DEADLINE_S} s)"
-        return self.process.stdout.readline()
-
-    def __enter__(self) -> RtspCamera:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.kill()
-        self._log.close()
