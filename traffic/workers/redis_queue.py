@@ -24,6 +24,7 @@ from traffic.workers.frames import quarantined_until, settled_frame_ids, stale_c
 log = logging.getLogger(__name__)
 STREAM_MAXLEN = 1_000_000  # a bound for when no worker runs at all; trimmed frames are re-announced later
 FORGET_CONSUMER_AFTER_MS = 3600 * 1000
+ANNOUNCE_TIMEOUT_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,12 @@ class RedisStreamQueue:
         consumer: str | None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.redis = redis.Redis.from_url(settings.queue_url, decode_responses=True)
+        # The API's side waits little for a Redis that does not answer (hung, or the network cut): the frame is
+        # already committed and the reconciler announces it later, so a request stalled by redis-py's default 5 s
+        # per frame would only hold an ingest thread. A restarted Redis refuses at once and costs nothing.
+        timeouts = {} if consumer else {"socket_timeout": ANNOUNCE_TIMEOUT_S,
+                                         "socket_connect_timeout": ANNOUNCE_TIMEOUT_S}
+        self.redis = redis.Redis.from_url(settings.queue_url, decode_responses=True, **timeouts)
         self.session_factory = session_factory
         self.settings = settings
         self.consumer = consumer
