@@ -29,6 +29,7 @@ BEFORE_RESTART = 5  # frames pulled before the camera restarts (1 s of stream at
 # the first tricycle passes in them.
 AFTER_RESTART = 25
 READ_DEADLINE_S = 30.0
+RUN_DEADLINE_S = 120.0  # a source that never came back would otherwise wait forever: stop it, and fail below
 
 
 @pytest.fixture()
@@ -66,11 +67,16 @@ def test_rtsp_camera_restarting_mid_stream_is_pulled_into_records(camera, settin
             if seen["after"] == AFTER_RESTART:
                 source.close()
 
-    report = ingest_frames(
-        session_factory, PipelineFactory.from_settings(settings, keep_images=True),
-        build_recorder(settings, session_factory), "CAM-001", source, source=SightingSource.STREAM,
-        track_prefix="stream:CAM-001:test", inertia=settings.zone_inertia, on_frame=on_frame,
-    )
+    watchdog = threading.Timer(RUN_DEADLINE_S, source.close)
+    watchdog.start()
+    try:
+        report = ingest_frames(
+            session_factory, PipelineFactory.from_settings(settings, keep_images=True),
+            build_recorder(settings, session_factory), "CAM-001", source, source=SightingSource.STREAM,
+            track_prefix="stream:CAM-001:test", inertia=settings.zone_inertia, on_frame=on_frame,
+        )
+    finally:
+        watchdog.cancel()
 
     assert camera.starts == 2 and source.reconnects >= 1
     assert seen["after"] >= AFTER_RESTART  # it read on by itself after the restart, until the test stopped it
