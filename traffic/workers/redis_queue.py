@@ -4,13 +4,15 @@ A message says "camera C has frame F". A worker that reads it drains camera C (a
 order, under the camera's lease) and acknowledges the message once F is done or failed in the database. Messages
 of a worker that died stay pending in the group and are claimed by another (XAUTOCLAIM) after a lease period. As
 this Redis keeps nothing on disk, a reconciler re-announces frames that have waited too long with no worker on them.
+A Redis restarted empty has lost the group too: a worker that finds it gone (NOGROUP) makes it again and goes on.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import redis
@@ -22,6 +24,7 @@ from traffic.workers.frames import quarantined_until, settled_frame_ids, stale_c
 log = logging.getLogger(__name__)
 STREAM_MAXLEN = 1_000_000  # a bound for when no worker runs at all; trimmed frames are re-announced later
 FORGET_CONSUMER_AFTER_MS = 3600 * 1000
+ANNOUNCE_TIMEOUT_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,12 @@ class RedisStreamQueue:
         consumer: str | None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.redis = redis.Redis.from_url(settings.queue_url, decode_responses=True)
+        # The API's side waits little for a Redis that does not answer (hung, or the network cut): the frame is
+        # already committed and the reconciler announces it later, so a request stalled by redis-py's default 5 s
+        # per frame would only hold an ingest thread. A restarted Redis refuses at once and costs nothing.
+        timeouts = {} if consumer else {"socket_timeout": ANNOUNCE_TIMEOUT_S,
+                                         "socket_connect_timeout": ANNOUNCE_TIMEOUT_S}
+        self.redis = redis.Redis.from_url(settings.queue_url, decode_responses=True, **timeouts)
         self.session_factory = session_factory
         self.settings = settings
         self.consumer = consumer
@@ -85,9 +93,11 @@ class RedisStreamQueue:
         if not self.pending and block_s > 0:
             wait = min([block_s] + [when - now for when, _ in self.deferred])
             block_ms = max(1, int(wait * 1000))
-        reply = self.redis.xreadgroup(
-            self.group, self.consumer, {self.stream: ">"}, count=self.settings.worker_batch, block=block_ms
-        )
+        reply = None
+        with self._group_may_be_lost():
+            reply = self.redis.xreadgroup(
+                self.group, self.consumer, {self.stream: ">"}, count=self.settings.worker_batch, block=block_ms
+            )
         for _stream, entries in reply or []:
             for message_id, fields in entries:
                 self._receive(message_id, fields)
@@ -115,12 +125,29 @@ class RedisStreamQueue:
             return
         self.next_maintenance = now + min(self.settings.camera_lease_s, self.settings.queue_reconcile_s) / 2
         self.ensure_group()
-        self._claim_abandoned()
-        self._reconcile()
-        self._forget_idle_consumers()
+        with self._group_may_be_lost():
+            self._claim_abandoned()
+            self._reconcile()
+            self._forget_idle_consumers()
 
     def close(self) -> None:
         self.redis.close()
+
+    @contextmanager
+    def _group_may_be_lost(self) -> Iterator[None]:
+        """Redis restarted with nothing on disk (or someone deleted the stream): the group is gone with it.
+
+        It is made again on the next round. Messages this worker still holds from before name frames that wait in
+        the database, so draining their cameras stays right, and acknowledging their old ids in the new stream
+        touches nothing (new ids are later in time). Announcements lost with Redis are made again by the reconciler.
+        """
+        try:
+            yield
+        except redis.ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            log.warning("Redis lost the consumer group %s (restarted empty?); making it again", self.group)
+            self.group_ready = False
 
     def _receive(self, message_id: str, fields: dict | None) -> None:
         if not fields or "camera" not in fields or "frame" not in fields:
