@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -67,7 +66,6 @@ def export_openvino_int8(weights: Path, calibration: Path, imgsz: int | tuple[in
     if importlib.util.find_spec("nncf") is None:
         raise QuantizeError("INT8 export needs nncf: pip install 'traffic-enforcement[export]'")
     images = calibration_images(calibration, limit)
-    os.environ.setdefault("YOLO_OFFLINE", "1")
     from ultralytics import YOLO
 
     model = YOLO(str(weights), task="detect")

@@ -1,7 +1,7 @@
 """Train, evaluate and export YOLO detectors with ultralytics, fully offline.
 
 Every function takes its settings as arguments (no global configuration). Offline means: ``YOLO_OFFLINE=1``
-is set before ultralytics is imported (no hub events, no online checks), training runs with ``amp=False`` (the
+is set before ultralytics is imported (detection/__init__.py: no hub events, no online checks), training runs with ``amp=False`` (the
 AMP check would download ``yolo11n.pt``) and ``plots=False`` (plots would fetch Arial.ttf), models are built
 from a YAML or loaded from a local file (never from a bare name such as ``yolov8n.pt``, which downloads), and
 ONNX export skips onnxslim.
@@ -10,7 +10,6 @@ ONNX export skips onnxslim.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +20,6 @@ EXPORT_FORMATS = ("onnx", "openvino", "openvino-int8")
 
 def _yolo(model: str | Path) -> Any:
     """Load a YOLO model from a local YAML or weights file, refusing anything that would be downloaded."""
-    os.environ.setdefault("YOLO_OFFLINE", "1")
     path = Path(model)
     if not path.exists():
         raise FileNotFoundError(f"model file not found: {path} (give a model YAML or a local weights file)")

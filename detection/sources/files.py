@@ -47,8 +47,10 @@ def _refuse_bombs(path: str | Path) -> None:
             width, height = image.size
     except Image.DecompressionBombError as exc:  # PIL's own limit, far above ours
         raise SourceError(f"image {path}: more than {MAX_PIXELS:,} pixels (decompression bomb?)") from exc
-    except (OSError, UnidentifiedImageError, ValueError):
-        return  # not for PIL to judge: the decoder below refuses what it cannot read
+    except (OSError, UnidentifiedImageError, ValueError, ImportError):
+        # Not for PIL to judge: the decoder below refuses what it cannot read. ImportError: once ultralytics is
+        # imported, its patched Image.open answers an unidentified file by importing pi-heif, which we do not ship.
+        return
     if width * height > MAX_PIXELS:
         raise SourceError(f"image {path}: {width}x{height} is more than {MAX_PIXELS:,} pixels (decompression bomb?)")
 
