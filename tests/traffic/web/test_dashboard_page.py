@@ -157,7 +157,7 @@ def test_the_default_period_is_the_last_28_days_and_every_role_has_the_link(clie
 
 
 def test_rates_per_100_camera_hours_follow_the_processed_frames(client, session, june) -> None:
-    add_camera_frame(session, june.east)  # one processed camera-minute at the first capture
+    add_camera_frame(session, june.east, client.app.state.frame_store)  # one processed camera-minute at the first capture
     sign_in(client, "chief")
     page = client.get(f"/dashboard?{JUNE}&district=DE&rate=true").text
     # 5 sightings over 1 camera-minute: 5 × 6000 per 100 camera-hours.
