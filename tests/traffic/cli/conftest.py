@@ -9,7 +9,9 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from tests.support.databases import fresh_database
+from traffic import migrate
 from traffic.cli.main import app
+from traffic.db import make_engine, make_session_factory
 
 
 @pytest.fixture()
@@ -19,6 +21,15 @@ def database(backend: str, tmp_path: Path, monkeypatch) -> Iterator[str]:
         monkeypatch.setenv("TRAFFIC_DATABASE_URL", url)
         monkeypatch.setenv("TRAFFIC_DATA_DIR", str(tmp_path / "data"))
         yield url
+
+
+@pytest.fixture()
+def migrated(database: str):
+    """The `database`, migrated to the head: a session factory on it."""
+    engine = make_engine(database)
+    migrate.upgrade(engine)
+    yield make_session_factory(engine)
+    engine.dispose()
 
 
 @pytest.fixture()

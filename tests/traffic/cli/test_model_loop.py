@@ -8,45 +8,30 @@ from pathlib import Path
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
-from tests.support.databases import fresh_database
 from tests.support.factories import make_city
 from tests.support.footage import DEMO_DIR
 from tests.support.reviewed import seed_reviewed
-from traffic import migrate
-from traffic.cli.main import app
 from traffic.cli.model_registry import REFUSED_EXIT
-from traffic.db import make_engine, make_session_factory, transaction
+from traffic.db import transaction
 
 pytestmark = pytest.mark.slow
 IMGSZ = "128"
 
 
 @pytest.fixture()
-def city_db(backend: str, tmp_path: Path, monkeypatch):
+def city_db(migrated, tmp_path: Path):
     """A migrated database with one city and reviewed records over demo frames; (session factory, reviewed)."""
-    with fresh_database(backend, tmp_path) as url:
-        monkeypatch.setenv("TRAFFIC_DATABASE_URL", url)
-        monkeypatch.setenv("TRAFFIC_DATA_DIR", str(tmp_path / "data"))
-        engine = make_engine(url)
-        migrate.upgrade(engine)
-        factory = make_session_factory(engine)
-        with transaction(factory) as session:
-            city = make_city(session)
-            reviewed = seed_reviewed(session, city, tmp_path / "data" / "evidence")
-        yield factory, reviewed
-        engine.dispose()
+    with transaction(migrated) as session:
+        city = make_city(session)
+        reviewed = seed_reviewed(session, city, tmp_path / "data" / "evidence")
+    return migrated, reviewed
 
 
-def run(*args: str):
-    return CliRunner().invoke(app, list(args), catch_exceptions=False)
-
-
-def test_export_train_eval_activate(city_db, tmp_path: Path) -> None:
+def test_export_train_eval_activate(city_db, cli, tmp_path: Path) -> None:
     _, reviewed = city_db
     out = tmp_path / "ds"
-    result = run("dataset", "export", "--from", "2023-07-03", "--to", "2023-07-05", "-o", str(out))
+    result = cli("dataset", "export", "--from", "2023-07-03", "--to", "2023-07-05", "-o", str(out))
     assert result.exit_code == 0, result.output
     data = out / "data.yaml"
     spec = yaml.safe_load(data.read_text(encoding="utf-8"))
@@ -54,35 +39,35 @@ def test_export_train_eval_activate(city_db, tmp_path: Path) -> None:
     assert (out / "README.md").read_text(encoding="utf-8").startswith("# Dataset card")
     _check_labels(out, reviewed, [spec["names"][i] for i in sorted(spec["names"])])
 
-    base = run("model", "register", str(DEMO_DIR / "demo_model.pt"), "--name", "demo", "--version", "base",
+    base = cli("model", "register", str(DEMO_DIR / "demo_model.pt"), "--name", "demo", "--version", "base",
                "--metrics-from-eval", str(data), "--imgsz", IMGSZ)
     assert base.exit_code == 0, base.output
-    assert run("model", "activate", "demo:base").exit_code == 0
+    assert cli("model", "activate", "demo:base").exit_code == 0
 
-    trained = run("model", "train", "--base", "demo:base", "--data", str(data), "--epochs", "1", "--imgsz", IMGSZ,
+    trained = cli("model", "train", "--base", "demo:base", "--data", str(data), "--epochs", "1", "--imgsz", IMGSZ,
                   "--batch", "4", "--no-cache", "--close-mosaic", "0", "--project", str(tmp_path / "runs"),
                   "--name", "loop", "--out", str(tmp_path / "ft.pt"), "--register-as", "demo:ft")
     assert trained.exit_code == 0, trained.output
     assert "registered demo:ft" in trained.output
 
-    compared = run("model", "eval", "demo:ft", "--compare", "demo:base", "--data", str(data), "--imgsz", IMGSZ)
+    compared = cli("model", "eval", "demo:ft", "--compare", "demo:base", "--data", str(data), "--imgsz", IMGSZ)
     assert compared.exit_code == 0, compared.output
     assert "demo:ft" in compared.output and "demo:base" in compared.output and "ΔmAP50" in compared.output
     assert "e_tricycle" in compared.output
 
-    listed = {f"{v['name']}:{v['version']}": v for v in json.loads(run("model", "list", "--json").stdout)}
+    listed = {f"{v['name']}:{v['version']}": v for v in json.loads(cli("model", "list", "--json").stdout)}
     scores = {ref: listed[ref]["metrics"]["all"]["map50"] for ref in ("demo:base", "demo:ft")}
     assert listed["demo:ft"]["metrics"]["dataset_sha256"] == listed["demo:base"]["metrics"]["dataset_sha256"]
     assert scores["demo:ft"] < scores["demo:base"], scores  # one epoch with a new head: worse, as intended
 
-    refused = run("model", "activate", "demo:ft")
+    refused = cli("model", "activate", "demo:ft")
     assert refused.exit_code == REFUSED_EXIT
     assert "worse than the active demo:base" in refused.output and "--force" in refused.output
-    assert json.loads(run("model", "list", "--json").stdout)[0]["active"]["city"] is True  # demo:base still runs
+    assert json.loads(cli("model", "list", "--json").stdout)[0]["active"]["city"] is True  # demo:base still runs
 
-    forced = run("model", "activate", "demo:ft", "--force")
+    forced = cli("model", "activate", "demo:ft", "--force")
     assert forced.exit_code == 0, forced.output
-    active = {f"{v['name']}:{v['version']}": v["active"] for v in json.loads(run("model", "list", "--json").stdout)}
+    active = {f"{v['name']}:{v['version']}": v["active"] for v in json.loads(cli("model", "list", "--json").stdout)}
     assert active["demo:ft"]["city"] and not active["demo:base"]["city"]
 
 
