@@ -5,10 +5,12 @@
    footage, ~150 kB each); reported: frames accepted per second and p50/p99 latency (request sent -> 202 read).
 2. End to end: the same server with its embedded worker (database queue), or, with --redis, `traffic worker`
    processes on a Redis stream; frames are posted as fast as they are accepted and the clock stops when the last
-   one is done in the database; reported: frames per second through the real pipeline and recorder.
+   one is done in the database; reported: frames per second through the real pipeline and recorder, and its ratio
+   to a bare ultralytics predict loop over the same decoded frames with the same model and arguments, timed in
+   this process just before and just after (the mean of the two).
 
     PYTHONPATH=. python bench/ingest.py [--requests 1500] [--concurrency 8] [--backends sqlite,postgresql]
-                                        [--e2e-frames 40] [--redis] [--skip-e2e]
+                                        [--e2e-frames 40] [--redis] [--skip-e2e | --skip-accept]
 
 The client is a minimal HTTP/1.1 writer over asyncio streams with prepared requests, so that on a 2-core machine
 it takes as little CPU as possible away from the server it measures.
@@ -265,6 +267,22 @@ def measure_end_to_end(backend: str, shots, args, workdir: Path, redis: bool) ->
         return len(frames) / (time.perf_counter() - started)
 
 
+def bare_predict_rate(model: Path, shots) -> float:
+    """Frames/s of ultralytics' predict alone on the decoded frames, one at a time, as the worker's detector calls it."""
+    import numpy as np
+
+    from detection.detector import Detector
+
+    detector = Detector(model)
+    args = detector.predict_args()
+    images = [cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR) for jpeg, _ in shots]
+    detector.model.predict(images[0], **args)
+    started = time.perf_counter()
+    for image in images:
+        detector.model.predict(image, **args)
+    return len(images) / (time.perf_counter() - started)
+
+
 def wait_until(condition, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -281,29 +299,32 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--e2e-frames", type=int, default=40)
     parser.add_argument("--skip-e2e", action="store_true")
+    parser.add_argument("--skip-accept", action="store_true", help="end to end only")
     parser.add_argument("--redis", action="store_true", help="also end to end with `traffic worker` on Redis")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--redis-workers", type=int, default=2)
-    parser.add_argument("--model", type=Path, default=None, help="default: the demo model, else COCO yolo11n")
+    parser.add_argument("--model", type=Path, default=None,
+                        help="default: the starter model, else the demo model, else COCO yolo11n")
     parser.add_argument("--class-map", type=Path, default=None)
     parser.add_argument("--plates", action=argparse.BooleanOptionalAction, default=None)
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     demo_model = REPO / "traffic" / "demo" / "demo_model.pt"
+    starter = REPO / "traffic" / "demo" / "starter.pt"
     if args.model is None:
-        args.model = demo_model if demo_model.exists() else COCO_MODEL
+        args.model = next((m for m in (starter, demo_model) if m.exists()), COCO_MODEL)
     if args.model == COCO_MODEL and args.class_map is None:
         args.class_map = workdir / "class_map.yaml"
         args.class_map.write_text("car: e_four_wheeler\nmotorcycle: e_tricycle\n", encoding="utf-8")
     if args.plates is None:
-        args.plates = args.model == demo_model
+        args.plates = args.model in (starter, demo_model)
 
     video, shots = footage(60, 2)
     size = sum(len(s[0]) for s in shots) / len(shots) / 1024
     print(f"footage: {video.name}, {len(shots)} distinct snapshots, mean {size:.0f} kB; model {args.model.name}, "
           f"plates {'on' if args.plates else 'off'}; {os.cpu_count()} CPUs")
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
-    for backend in backends:
+    for backend in backends if not args.skip_accept else ():
         for label, rate, p50, p99 in measure_acceptance(backend, shots, args, workdir / f"accept-{backend}"):
             print(f"accept  {backend:10} {label:10} {rate:7.1f} frames/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  "
                   f"({args.requests} requests, {args.concurrency} connections)")
@@ -311,9 +332,11 @@ def main() -> None:
         return
     e2e_shots = shots[: args.e2e_frames + 1]
     for backend in backends:
+        before = bare_predict_rate(args.model, e2e_shots[1:])
         rate = measure_end_to_end(backend, e2e_shots, args, workdir / f"e2e-{backend}", redis=False)
+        bare = (before + bare_predict_rate(args.model, e2e_shots[1:])) / 2
         print(f"e2e     {backend:10} {rate:7.2f} frames/s  (embedded worker, database queue, 1 camera, "
-              f"{len(e2e_shots) - 1} frames)")
+              f"{len(e2e_shots) - 1} frames); bare predict {bare:.2f} frames/s; ratio {rate / bare:.2f}")
     if args.redis and "postgresql" in backends:
         rate = measure_end_to_end("postgresql", e2e_shots, args, workdir / "e2e-redis", redis=True)
         print(f"e2e     postgresql {rate:7.2f} frames/s  (Redis, {args.redis_workers} `traffic worker`, 2 cameras, "

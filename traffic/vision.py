@@ -72,7 +72,7 @@ class PipelineFactory:
         if settings.read_plates:
             from detection.plate import PlateReader
 
-            plate_reader = PlateReader()
+            plate_reader = PlateReader().load()  # loaded with the model, not at the first plate
         pipeline_settings = PipelineSettings(sightings=SightingSettings(keep_images=keep_images))
         return cls(detector, class_map, plate_reader, pipeline_settings, model_path, class_map_path,
                    detector_settings, threading.Lock())

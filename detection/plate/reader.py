@@ -50,6 +50,11 @@ class PlateReader:
         """The rapidocr models this reader runs on."""
         return self._engine
 
+    def load(self) -> PlateReader:
+        """Load the OCR models and the decoder now, so that the first plate read does not stall a frame."""
+        self._get_decoder()
+        return self
+
     def read(self, plate_crop_bgr: np.ndarray) -> PlateReading | None:
         """Read a crop that is already a plate (a detector's plate box, maybe with some margin)."""
         crop = _usable(plate_crop_bgr)

@@ -9,7 +9,9 @@ as it is) into one YOLO folder under the work directory, with the starter's clas
 - synthetic pole-camera scenes from tools.synth for e-tricycles, fuel tricycles, electric four-wheelers, cars,
   two-wheelers and plates (their class ids 0-5 are the starter's);
 - the Roboflow plate set's ``valid`` split (its own plate boxes; ``test`` is held out) and the five plated CCPD sample photos (plate detector), with COCO
-  pseudo-labels for the vehicles on them.
+  pseudo-labels for the vehicles on them;
+- every 5th frame of the highway-overpass clip, COCO pseudo-labels only: cars seen from above, as a pole camera
+  sees them, so that fine-tuning on close-up photos and synthetic scenes does not cost the COCO model's cars.
 
 Held out, never trained on: the auto-rickshaw VAL split, the Roboflow ``test`` split, the 16 CCPD-Base photos and the 6 unplated CCPD photos
 (the evaluation's material), the demo clip and the Jakarta clip.
@@ -27,10 +29,10 @@ import numpy as np
 import yaml
 
 from tools.starter.classes import (AUTO_RICKSHAW_CLASS, AUTORICKSHAW, CCPD_SAMPLES, CLASS_ID, COCO_PT,
-                                   COCO_TO_STARTER, PLATE_PT, ROBOFLOW_PLATES, STARTER_CLASSES)
+                                   COCO_TO_STARTER, OVERPASS_VIDEO, PLATE_PT, ROBOFLOW_PLATES, STARTER_CLASSES)
 
 # Bump when the assembly changes, so tools.starter.build does not reuse a set built the old way.
-ASSEMBLY_VERSION = 1
+ASSEMBLY_VERSION = 2
 COCO_CONF = 0.4  # pseudo-labels are kept only where the teacher is fairly sure; a missed box costs less than a wrong one
 PLATE_CONF = 0.5
 # A COCO box that overlaps a labelled tricycle this much is the teacher's name for that tricycle (car, truck) or its
@@ -171,6 +173,9 @@ def assemble(out: Path, synthetic: int, seed: int, teachers: Teachers | None = N
     _copy_real(out, "roboflow", (ROBOFLOW_PLATES / "valid" / "images").glob("*.jpg"), plate_labels, teachers,
                assembly)
     _copy_real(out, "ccpd_sample", (CCPD_SAMPLES / "with_plate").glob("*.jpg"), lambda _: [], teachers, assembly)
+    _copy_real(out, "overpass", _video_frames(OVERPASS_VIDEO, out / "_frames", every=5), lambda _: [], teachers,
+               assembly)
+    shutil.rmtree(out / "_frames")
     _add_synthetic(out, synthetic, seed, assembly)
     # Validation during training is for the log only: the build keeps the last epoch's weights, so nothing is chosen
     # on the held-out photos the evaluation scores.
@@ -181,6 +186,28 @@ def assemble(out: Path, synthetic: int, seed: int, teachers: Teachers | None = N
     data = {"path": str(out), "train": "images/train", "val": "images/val", "names": dict(enumerate(STARTER_CLASSES))}
     assembly.data_yaml.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
     return assembly
+
+
+def _video_frames(video: Path, folder: Path, every: int) -> list[Path]:
+    """Every ``every``-th frame of a clip as a JPEG in ``folder`` (the teachers and the trainer read files)."""
+    import cv2
+
+    folder.mkdir(parents=True, exist_ok=True)
+    capture = cv2.VideoCapture(str(video))
+    frames, index = [], 0
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        if index % every == 0:
+            path = folder / f"frame{index:04d}.jpg"
+            cv2.imwrite(str(path), frame, [cv2.IMWRITE_JPEG_QUALITY, 90])
+            frames.append(path)
+        index += 1
+    capture.release()
+    if not frames:
+        raise RuntimeError(f"no frame could be read from {video}")
+    return frames
 
 
 def _add_synthetic(out: Path, count: int, seed: int, assembly: Assembly) -> None:

@@ -29,6 +29,7 @@ AUTORICKSHAW = SHARED / "dataset_autorickshaw_iiith"
 CCPD_BASE = SHARED / "dataset_ccpd_chinese_plates_base"
 ROBOFLOW_PLATES = SHARED / "dataset_license_plates_roboflow"
 CCPD_SAMPLES = SHARED / "images_ccpd_official_samples"
+OVERPASS_VIDEO = SHARED / "video_highway_overpass" / "highway_overpass_11s.mp4"
 JAKARTA_VIDEO = SHARED / "video_jakarta_street_traffic" / "jakarta_street_traffic_20s.mp4"
 DEMO_DIR = REPO / "traffic" / "demo"
 

@@ -218,7 +218,15 @@ def store_frame_bytes(store: BlobStore, data: bytes, content_type: str) -> tuple
     return sha256, key
 
 
-def read_frame_bytes(store: BlobStore, frame: IngestFrame | str, session: Session | None = None) -> bytes:
+class StoredFrame(Protocol):
+    """Where a frame's bytes are: an IngestFrame row, or the worker's view of one."""
+
+    frame_id: str
+    image_path: str
+    sha256: str
+
+
+def read_frame_bytes(store: BlobStore, frame: StoredFrame | str, session: Session | None = None) -> bytes:
     """A frame's bytes as the camera sent them, by row or by frame id (then with a ``session``): the one reader for
     the worker, evidence, pages and exports. NotFound when no such frame; FrameBytesMissing when its file is gone
     or no longer hashes to the row's SHA-256."""

@@ -15,20 +15,22 @@ from models import CameraState, IngestFrame
 from models.enums import FrameStatus
 from traffic.errors import NotFound
 from traffic.services.evidence import SourceFrame
-from traffic.services.frame_store import BlobStore, read_frame_bytes
+from traffic.services.frame_store import BlobStore, FrameBytesMissing, read_frame_bytes
 from traffic.services.operations import WAITING
 from traffic.services.stats import rollup
 
 
 @dataclass(frozen=True)
 class WaitingFrame:
-    """A frame's metadata (no image bytes) as the worker sees it before processing."""
+    """A frame's metadata (no image bytes) as the worker sees it before processing, with where its bytes are."""
 
     pk: int
     frame_id: str
     captured_at: dt.datetime
     attempts: int
     error: str | None
+    image_path: str
+    sha256: str
 
 
 def _held(now: dt.datetime, *, leased: bool = True):
@@ -68,7 +70,8 @@ def waiting_frames(session: Session, camera_id: int, limit: int) -> list[Waiting
     """The camera's next waiting frames in capture order."""
     rows = session.execute(
         select(
-            IngestFrame.id, IngestFrame.frame_id, IngestFrame.captured_at, IngestFrame.attempts, IngestFrame.error
+            IngestFrame.id, IngestFrame.frame_id, IngestFrame.captured_at, IngestFrame.attempts, IngestFrame.error,
+            IngestFrame.image_path, IngestFrame.sha256,
         )
         .where(IngestFrame.camera_id == camera_id, IngestFrame.status.in_(WAITING))
         .order_by(IngestFrame.captured_at, IngestFrame.id)
@@ -101,21 +104,40 @@ def settled_frame_ids(session: Session, frame_ids: Sequence[str]) -> set[str]:
     return set(frame_ids) - waiting
 
 
-def start_attempt(session: Session, pk: int) -> IngestFrame:
-    """Mark the frame as being processed, count the attempt, and return its row (read its bytes after commit)."""
+def start_attempt(session: Session, pk: int) -> None:
+    """Mark the frame as being processed and count the attempt."""
     session.execute(
         update(IngestFrame).where(IngestFrame.id == pk).values(status=FrameStatus.PROCESSING, attempts=IngestFrame.attempts + 1)
     )
-    return session.get_one(IngestFrame, pk, populate_existing=True)
 
 
-def mark_done(session: Session, pk: int, now: dt.datetime) -> None:
-    """The frame is processed; its camera-minute counts as exposure, in the same transaction."""
+@dataclass(frozen=True)
+class LoadedFrame:
+    """A waiting frame's pixels, or why it cannot be processed (its bytes are gone, or they do not decode)."""
+
+    image: np.ndarray | None
+    failure: str | None = None
+
+
+def load_frame(store: BlobStore, frame: WaitingFrame) -> LoadedFrame:
+    """Read and decode a frame once; safe in a helper thread (hashing and decoding release the GIL)."""
+    try:
+        data = read_frame_bytes(store, frame)
+    except FrameBytesMissing as exc:
+        return LoadedFrame(None, exc.detail)
+    image = decode_image(data)
+    return LoadedFrame(image, None if image is not None else "the image cannot be decoded")
+
+
+def mark_done(session: Session, pk: int, now: dt.datetime, *, note_exposure: bool = True) -> None:
+    """The frame is processed; its camera-minute counts as exposure, in the same transaction (``note_exposure``
+    False: the caller knows that minute is already noted for the camera)."""
     done = session.execute(
         update(IngestFrame).where(IngestFrame.id == pk).values(status=FrameStatus.DONE, error=None, processed_at=now)
         .returning(IngestFrame.camera_id, IngestFrame.captured_at)
     ).all()
-    rollup.record_minutes(session, [(camera_id, captured_at) for camera_id, captured_at in done])
+    if note_exposure:
+        rollup.record_minutes(session, [(camera_id, captured_at) for camera_id, captured_at in done])
 
 
 def mark_failed(session: Session, pk: int, reason: str, now: dt.datetime) -> None:

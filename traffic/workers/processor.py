@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -23,7 +24,7 @@ from traffic.db import transaction
 from traffic.errors import is_storage_full
 from traffic.metrics import FRAMES_FAILED, FRAMES_PROCESSED, INFERENCE_SECONDS, count_on_commit
 from traffic.services.cameras import CameraRef, load_camera_by_id
-from traffic.services.frame_store import FrameBytesMissing, frame_store, read_frame_bytes
+from traffic.services.frame_store import frame_store
 from traffic.settings import Settings
 from traffic.workers import frames
 from traffic.workers.leases import CameraLeases, LeaseLost
@@ -78,6 +79,10 @@ class CameraRun:
     last_captured_at: dt.datetime | None
     detector: DetectorLike | None = None
     generation: int = 0
+    # The frame whose attempt the last commit already started (and counted), and the capture minute whose exposure
+    # the last commit already noted: both spare a statement per frame (docs/operations.md, "Worker throughput").
+    started: int | None = None
+    noted_minute: int | None = None
 
     @property
     def version_id(self) -> int | None:
@@ -109,6 +114,7 @@ class CameraProcessor:
         self.leases = CameraLeases(session_factory, worker_id, settings.camera_lease_s)
         self.store = frame_store(settings)
         self.quiet = dt.timedelta(seconds=settings.camera_quiet_s)
+        self._loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="frame-loader")
 
     def drain(self, camera_id: int) -> int | None:
         """Process the camera's waiting frames; the number handled, or None when another worker holds the camera
@@ -125,9 +131,16 @@ class CameraProcessor:
                 if not batch:
                     return handled
                 self._follow_activation(run)
-                for frame in batch:
+                # Each frame's bytes are read and decoded in a helper thread while the frame before it is
+                # processed, so the model never waits for the frame store or the JPEG decoder.
+                upcoming = self._loader.submit(frames.load_frame, self.store, batch[0])
+                for index, frame in enumerate(batch):
+                    loading = upcoming
+                    if index + 1 < len(batch):
+                        upcoming = self._loader.submit(frames.load_frame, self.store, batch[index + 1])
                     handled += 1
-                    failure = self._handle(run, frame)
+                    following = batch[index + 1] if index + 1 < len(batch) else None
+                    failure = self._handle(run, frame, loading, following)
                     if failure is not None:  # retried from the checkpoint after a back-off; the others go on
                         self._quarantine(camera_id, token, failure)
                         return handled
@@ -208,6 +221,7 @@ class CameraProcessor:
         fresh = self._open(run.camera.id, run.token)
         run.pipeline, run.epoch, run.last_captured_at = fresh.pipeline, fresh.epoch, fresh.last_captured_at
         run.detector, run.generation = fresh.detector, fresh.generation
+        run.started = run.noted_minute = None
 
     def _follow_activation(self, run: CameraRun) -> None:
         """At a frame boundary: when an activation moved this camera to another detector version, end its open
@@ -255,8 +269,13 @@ class CameraProcessor:
             count_on_commit(session, FRAMES_FAILED, run.camera.code)
         log.warning("camera %s frame %s failed: %s", run.camera.code, frame.frame_id, reason)
 
-    def _handle(self, run: CameraRun, frame: frames.WaitingFrame) -> str | None:
-        """Process one frame (or fail it for good); the reason when it hit a failure worth retrying later."""
+    def _handle(self, run: CameraRun, frame: frames.WaitingFrame, loading: Future[frames.LoadedFrame],
+                following: frames.WaitingFrame | None = None) -> str | None:
+        """Process one frame (or fail it for good); the reason when it hit a failure worth retrying later.
+        ``following`` is the camera's next frame: when this one is done, the same commit starts its attempt."""
+        started, run.started = run.started == frame.pk, None
+        if started:  # counted and marked by the previous frame's commit, which checked what _may_start checks
+            return self._attempt(run, frame, loading, following)
         limit = self.settings.frame_max_attempts
         if frame.attempts >= limit:
             last = frame.error or "the worker stopped while processing it"
@@ -268,18 +287,23 @@ class CameraProcessor:
             return None
         with transaction(self.session_factory) as session:
             self.leases.fence(session, run.camera.id, run.token, self.clock())
-            row = frames.start_attempt(session, frame.pk)
-        try:
-            data = read_frame_bytes(self.store, row)
-        except FrameBytesMissing as exc:
-            self._fail(run, frame, exc.detail)
+            frames.start_attempt(session, frame.pk)
+        return self._attempt(run, frame, loading, following)
+
+    def _may_start(self, frame: frames.WaitingFrame, after: dt.datetime) -> bool:
+        """Whether ``frame`` is to be processed once frames captured up to ``after`` are done (not given up, not late)."""
+        return frame.attempts < self.settings.frame_max_attempts and frame.captured_at >= after
+
+    def _attempt(self, run: CameraRun, frame: frames.WaitingFrame, loading: Future[frames.LoadedFrame],
+                 following: frames.WaitingFrame | None) -> str | None:
+        """Process a frame whose attempt is started; the reason when it failed in a way worth retrying later."""
+        limit = self.settings.frame_max_attempts
+        loaded = loading.result()
+        if loaded.failure is not None:
+            self._fail(run, frame, loaded.failure)
             return None
-        image = frames.decode_image(data)
-        if image is None:
-            self._fail(run, frame, "the image cannot be decoded")
-            return None
         try:
-            self._process(run, frame, image)
+            self._process(run, frame, loaded.image, following)
             return None
         except LeaseLost:
             raise
@@ -297,7 +321,8 @@ class CameraProcessor:
                 frames.mark_retry(session, frame.pk, reason, refund=disk_full)
             return reason
 
-    def _process(self, run: CameraRun, frame: frames.WaitingFrame, image) -> None:
+    def _process(self, run: CameraRun, frame: frames.WaitingFrame, image,
+                 following: frames.WaitingFrame | None = None) -> None:
         # The model runs before the transaction opens: on SQLite a transaction holds the write lock, and pushed
         # frames must not wait for inference to be accepted. A failure below reopens the run from its checkpoint.
         ending: tuple[str, list] | None = None
@@ -319,11 +344,16 @@ class CameraProcessor:
                 session, run.camera, events, source=SOURCE, track_prefix=run.track_prefix, frame_pk=frame.pk,
                 images=images, detector_version_id=run.version_id,
             )
-            frames.mark_done(session, frame.pk, now)
+            minute = int(frame.captured_at.timestamp()) // 60
+            frames.mark_done(session, frame.pk, now, note_exposure=minute != run.noted_minute)
+            start_next = following is not None and self._may_start(following, frame.captured_at)
+            if start_next:
+                frames.start_attempt(session, following.pk)
             count_on_commit(session, FRAMES_PROCESSED, run.camera.code)
             self.leases.fence(
                 session, run.camera.id, run.token, now, state=run.pipeline.checkpoint(),
                 state_detector_version_id=run.version_id, epoch=run.epoch,
                 last_captured_at=frame.captured_at, last_frame_id=frame.frame_id, updated_at=now, **LIFTED,
             )
-        run.last_captured_at = frame.captured_at
+        run.last_captured_at, run.noted_minute = frame.captured_at, minute
+        run.started = following.pk if start_next else None
