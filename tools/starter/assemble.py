@@ -188,11 +188,10 @@ def assemble(out: Path, synthetic: int, seed: int, teachers: Teachers | None = N
     return assembly
 
 
-def _video_frames(video: Path, folder: Path, every: int) -> list[Path]:
-    """Every ``every``-th frame of a clip as a JPEG in ``folder`` (the teachers and the trainer read files)."""
+def every_nth_frame(video: Path, every: int) -> list[np.ndarray]:
+    """Every ``every``-th frame of a clip (BGR), from the first."""
     import cv2
 
-    folder.mkdir(parents=True, exist_ok=True)
     capture = cv2.VideoCapture(str(video))
     frames, index = [], 0
     while True:
@@ -200,14 +199,24 @@ def _video_frames(video: Path, folder: Path, every: int) -> list[Path]:
         if not ok:
             break
         if index % every == 0:
-            path = folder / f"frame{index:04d}.jpg"
-            cv2.imwrite(str(path), frame, [cv2.IMWRITE_JPEG_QUALITY, 90])
-            frames.append(path)
+            frames.append(frame)
         index += 1
     capture.release()
     if not frames:
         raise RuntimeError(f"no frame could be read from {video}")
     return frames
+
+
+def _video_frames(video: Path, folder: Path, every: int) -> list[Path]:
+    """Every ``every``-th frame of a clip as a JPEG in ``folder`` (the teachers and the trainer read files)."""
+    import cv2
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for number, frame in enumerate(every_nth_frame(video, every)):
+        paths.append(folder / f"frame{number * every:04d}.jpg")
+        cv2.imwrite(str(paths[-1]), frame, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    return paths
 
 
 def _add_synthetic(out: Path, count: int, seed: int, assembly: Assembly) -> None:

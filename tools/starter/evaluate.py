@@ -28,7 +28,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from tools.starter.assemble import iou_and_inside, read_yolo_boxes
+from tools.starter.assemble import every_nth_frame, iou_and_inside, read_yolo_boxes
 from tools.starter.classes import CCPD_BASE, CCPD_SAMPLES, DEMO_DIR, JAKARTA_VIDEO, SHARED, TRICYCLE_CLASSES
 from tools.starter.tricycle_ap import tricycle_ap50
 
@@ -100,16 +100,7 @@ def jakarta_car_recall(model: Path) -> dict:
     """Car recall (conf 0.25) of the model and of the COCO yolov8n against a yolo11n reference."""
     from ultralytics import YOLO
 
-    capture = cv2.VideoCapture(str(JAKARTA_VIDEO))
-    frames, index = [], 0
-    while True:
-        ok, frame = capture.read()
-        if not ok:
-            break
-        if index % JAKARTA_STRIDE == 0:
-            frames.append(frame)
-        index += 1
-    capture.release()
+    frames = every_nth_frame(JAKARTA_VIDEO, JAKARTA_STRIDE)
     reference_model = YOLO(str(REFERENCE), task="detect")
     reference = [_cars(reference_model, f, REFERENCE_CONF) for f in frames]
     out = {"frames": len(frames), "reference_cars": int(sum(len(r) for r in reference))}
