@@ -93,6 +93,18 @@ def request_bytes(port: int, key: str, camera: str, frame_id: str, jpeg: bytes, 
     return head.encode() + body
 
 
+async def read_response(reader: asyncio.StreamReader) -> tuple[bytes, dict[bytes, bytes], bytes]:
+    """(status line, headers by lower-case name, body) of one HTTP/1.1 response that has a Content-Length."""
+    status = await reader.readline()
+    if not status:
+        raise ConnectionResetError("the server closed the connection")
+    headers = {}
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.partition(b":")
+        headers[name.strip().lower()] = value.strip()
+    return status, headers, await reader.readexactly(int(headers.get(b"content-length", 0)))
+
+
 async def _connection(port: int, requests, latencies: list[float]) -> None:
     """Send each (due time or None, request) in turn; latency counts from the due time when there is one."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -101,12 +113,7 @@ async def _connection(port: int, requests, latencies: list[float]) -> None:
             started = due if due is not None else time.perf_counter()
             writer.write(request)
             await writer.drain()
-            status = await reader.readline()
-            length = 0
-            while (line := await reader.readline()) not in (b"\r\n", b""):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":", 1)[1])
-            body = await reader.readexactly(length)
+            status, _headers, body = await read_response(reader)
             latencies.append(time.perf_counter() - started)
             if b" 202 " not in status:
                 raise RuntimeError(f"unexpected answer {status!r}: {body[:200]!r}")
