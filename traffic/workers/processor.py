@@ -80,7 +80,7 @@ class CameraRun:
     detector: DetectorLike | None = None
     generation: int = 0
     # The frame whose attempt the last commit already started (and counted), and the capture minute whose exposure
-    # the last commit already noted: both spare a statement per frame (docs/operations.md, "Worker throughput").
+    # the last commit already noted: both spare a statement per frame (docs/ingest.md, "Worker throughput").
     started: int | None = None
     noted_minute: int | None = None
 
