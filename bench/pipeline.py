@@ -164,7 +164,8 @@ def compare_exports(pt: Path | None, frames, rounds: int, accuracy: bool) -> Non
     with tempfile.TemporaryDirectory() as tmp:
         imgsz = rect_size(frames[0].size)
         formats, note = export_models(pt, Path(tmp), imgsz)
-        detectors = {name: Detector(path) for name, path in formats.items()}
+        # use_exports=False: the PyTorch row must run the .pt itself, not the stamped exports written beside it.
+        detectors = {name: Detector(path, DetectorSettings(use_exports=False)) for name, path in formats.items()}
         for d in detectors.values():
             d.detect([frames[0].image])
         rates = {name: statistics.median(values)
@@ -222,13 +223,15 @@ def main() -> None:
     parser.add_argument("--no-plates", action="store_true", help="leave the plate reader out of the pipeline")
     parser.add_argument("--pt", type=Path, default=None, help=".pt weights for the export comparison")
     parser.add_argument("--no-exports", action="store_true")
+    parser.add_argument("--exports-only", action="store_true", help="leave out the pipeline-overhead comparison")
     parser.add_argument("--no-accuracy", action="store_true", help="leave out the AP50 of each export")
     args = parser.parse_args()
 
     frames = load_frames(args.video, args.frames, args.stride)
     spec = dict(pair.split("=", 1) for pair in args.class_map.split(","))
     reader, note = plate_reader(not args.no_plates)
-    compare_pipeline(args.model, frames, args.rounds, reader, note, spec, args.batch)
+    if not args.exports_only:
+        compare_pipeline(args.model, frames, args.rounds, reader, note, spec, args.batch)
     if not args.no_exports:
         pt = args.pt
         if pt is None:

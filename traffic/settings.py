@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     webhook_backoff_max: float = Field(default=6 * 3600.0, gt=0, description="longest wait between retries")
     webhook_timeout: float = Field(default=10.0, gt=0, description="seconds allowed per webhook request")
     webhook_poll_interval: float = Field(default=2.0, gt=0, description="seconds between dispatcher passes")
-    model_path: Path = Field(default=DEMO_DIR / "demo_model.pt", description="YOLO weights: .pt, .onnx or OpenVINO dir")
+    model_path: Path = Field(default=DEMO_DIR / "starter.pt", description="YOLO weights: .pt, .onnx or OpenVINO dir")
     class_map_path: Path | None = Field(default=None, description="class map YAML; default: class_map.yaml beside it")
     device: str = "cpu"
     detector_conf: float = Field(default=0.25, ge=0.0, le=1.0)

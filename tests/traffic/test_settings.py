@@ -15,6 +15,13 @@ def test_defaults_use_embedded_sqlite_and_shanghai(monkeypatch) -> None:
     assert settings.timezone == "Asia/Shanghai"
 
 
+def test_the_starter_model_is_the_default_detector(monkeypatch) -> None:
+    monkeypatch.delenv("TRAFFIC_MODEL_PATH", raising=False)  # the test suite pins the demo model (tests/conftest.py)
+    model = Settings().model_path
+    assert model.name == "starter.pt" and model.is_file()
+    assert (model.parent / "class_map.yaml").is_file()
+
+
 @pytest.mark.parametrize("key", [None, "changeme", "secret", "short"])
 def test_production_refuses_missing_or_placeholder_key(monkeypatch, key) -> None:
     monkeypatch.setenv("TRAFFIC_ENV", "production")
