@@ -10,7 +10,7 @@ from schemathesis.engine import Status, events
 from schemathesis.engine import from_schema as engine_for
 
 from traffic.api.app import API_PREFIX
-from traffic.api.stats import MAX_PERIOD_DAYS, router as stats_router
+from traffic.api.stats import FIRST_DAY, LAST_DAY, MAX_PERIOD_DAYS, router as stats_router
 from traffic.services.stats.figures import MAX_BUCKETS
 
 STATS_PREFIX = API_PREFIX + stats_router.prefix
@@ -70,15 +70,15 @@ def breaks_a_cross_field_rule(case) -> bool:
 
 
 def _breaks_a_stats_period(query: dict) -> bool:
-    """Statistics take local days, both inclusive: to not before from, at most MAX_PERIOD_DAYS days, and an
-    hourly series at most MAX_BUCKETS hours."""
+    """Statistics take local days, both inclusive, between FIRST_DAY and LAST_DAY: to not before from, at most
+    MAX_PERIOD_DAYS days, and an hourly series at most MAX_BUCKETS hours."""
     try:
         start, end = dt.date.fromisoformat(query["from"]), dt.date.fromisoformat(query["to"])
     except (KeyError, TypeError, ValueError):  # missing or not a date: the schema judges it, not this rule
         return False
     days = (end - start).days + 1
     hourly = query.get("interval") == "hour" and days * 24 > MAX_BUCKETS
-    return end < start or days > MAX_PERIOD_DAYS or hourly
+    return end < start or days > MAX_PERIOD_DAYS or hourly or start < FIRST_DAY or end > LAST_DAY
 
 
 def _earlier(first: str, second: str) -> bool:

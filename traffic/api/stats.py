@@ -34,6 +34,10 @@ router = APIRouter(prefix="/stats", tags=["statistics"])
 # `to` is checked against `from` (not earlier, at most this many days in all): rules that compare the two, which
 # the schema cannot state (docs/contract.md).
 MAX_PERIOD_DAYS = 3 * 366
+# The local days statistics cover: before any campaign could start, and far from the calendar's ends, where a
+# period's UTC bounds or the comparison periods before it would fall off Python's date range (a 500, found by the
+# long fuzz profile).
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2199, 12, 31)
 # Figures leave out the rate fields unless asked for them; a filter code may name nothing (404).
 FIGURE = {"response_model_exclude_unset": True, "responses": FILTER_ERRORS}
 CAMPAIGN_EFFECT_REFUSED = {409: {"description": "Conflict: the city has no campaign start, the period does not "
@@ -56,10 +60,13 @@ def stats_filters(
 def local_period(
     session: DbSession,
     settings: AppSettings,
-    start: IsoDate = Query(..., alias="from", description="first local day (city timezone), inclusive"),
+    start: IsoDate = Query(..., alias="from", description=f"first local day (city timezone), inclusive; "
+                                                          f"from {FIRST_DAY} on"),
     end: IsoDate = Query(..., alias="to", description=f"last local day, inclusive; not before from, and the period "
-                                                      f"at most {MAX_PERIOD_DAYS} days in all"),
+                                                      f"at most {MAX_PERIOD_DAYS} days in all; {LAST_DAY} at the latest"),
 ) -> Period:
+    if start < FIRST_DAY or end > LAST_DAY:
+        raise InvalidInput(f"statistics cover the days from {FIRST_DAY} to {LAST_DAY}")
     if end < start:
         raise InvalidInput("to must not be earlier than from")
     if (end - start).days + 1 > MAX_PERIOD_DAYS:

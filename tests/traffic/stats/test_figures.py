@@ -144,6 +144,15 @@ def test_a_period_is_at_most_1098_days(client, act_as, fixed, end, status) -> No
     assert response.status_code == status, response.text
 
 
+@pytest.mark.parametrize("route", ["summary", "ranking", "campaign-effect", "heatmap"])
+@pytest.mark.parametrize(("start", "end"), [("0001-01-01", "0001-01-02"), ("1999-12-31", "2000-01-02"),
+                                            ("9999-12-30", "9999-12-31")])
+def test_days_off_the_covered_range_are_refused_not_a_server_error(client, act_as, fixed, route, start, end) -> None:
+    response = client.get(f"{BASE}/{route}", params={"from": start, "to": end})
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == "InvalidInput" and "2000-01-01" in response.json()["detail"]
+
+
 def test_the_document_states_what_each_figure_answers(client) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     answers = {path.rsplit("/", 1)[1]: operation["get"]["responses"]["200"]["content"]["application/json"]["schema"]
