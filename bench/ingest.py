@@ -276,13 +276,12 @@ def measure_end_to_end(backend: str, shots, args, workdir: Path, redis: bool) ->
 
 def bare_predict_rate(model: Path, shots) -> float:
     """Frames/s of ultralytics' predict alone on the decoded frames, one at a time, as the worker's detector calls it."""
-    import numpy as np
-
     from detection.detector import Detector
+    from traffic.workers.frames import decode_image
 
     detector = Detector(model)
     args = detector.predict_args()
-    images = [cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR) for jpeg, _ in shots]
+    images = [decode_image(jpeg) for jpeg, _ in shots]
     detector.model.predict(images[0], **args)
     started = time.perf_counter()
     for image in images:

@@ -55,6 +55,7 @@ from traffic.cli.config import apply_city_file  # noqa: E402
 from traffic.db import make_engine, make_session_factory, transaction  # noqa: E402
 from traffic.services.camera_keys import issue_key  # noqa: E402
 from traffic.services.demo_history import seed_history  # noqa: E402
+from traffic.services.operations import WAITING  # noqa: E402
 from traffic.settings import Settings  # noqa: E402
 
 FRAME_ROUTE = "POST /api/v1/ingest/frames"
@@ -63,7 +64,6 @@ DISMISS_REASONS = ("false_detection", "poor_evidence", "duplicate")  # the ones 
 WARM_UP_S = 60.0
 SAMPLE_EVERY_S = 10.0
 MAX_MEMORY_GROWTH = 0.10
-WAITING = ("queued", "processing")
 
 
 @dataclass
