@@ -81,3 +81,52 @@ def test_the_start_model_keeps_cocos_answers_under_our_class_names():
     assert sorted(ours.names[int(c)] for c in ours.boxes.cls) == sorted(
         coco.names[int(coco.boxes.cls[i])] for i in carried)
     assert np.allclose(np.sort(ours.boxes.conf.numpy()), np.sort(coco.boxes.conf.numpy()[carried]), atol=1e-3)
+
+
+def test_a_second_stage_lists_the_real_tricycles_more_often_and_fewer_synthetic_scenes(tmp_path):
+    import yaml
+
+    from tools.starter.build import training_list
+
+    images = tmp_path / "images" / "train"
+    images.mkdir(parents=True)
+    for name in ("autorickshaw_a", "autorickshaw_b", "overpass_1", "synth_000", "synth_001", "synth_002"):
+        (images / f"{name}.jpg").write_bytes(b"")
+    data_yaml = tmp_path / "data.yaml"
+    data_yaml.write_text(yaml.safe_dump({"path": str(tmp_path), "train": "images/train", "val": "images/val"}))
+
+    assert training_list(data_yaml, autorickshaw_repeat=1, synthetic_used=None) == data_yaml
+    staged = yaml.safe_load(training_list(data_yaml, autorickshaw_repeat=3, synthetic_used=2).read_text())
+    listed = [line.rsplit("/", 1)[-1] for line in open(staged["train"]).read().split()]
+    assert sorted(listed) == sorted(["autorickshaw_a.jpg"] * 3 + ["autorickshaw_b.jpg"] * 3
+                                    + ["overpass_1.jpg", "synth_000.jpg", "synth_001.jpg"])
+    assert staged["val"] == "images/val"
+
+
+def test_the_ablation_leaves_out_one_part_of_the_training_set(tmp_path):
+    from tools.starter.ablate import VARIANTS, variant_set
+
+    dataset = tmp_path / "dataset"
+    tricycle, car, plate = CLASS_ID["fuel_tricycle"], CLASS_ID["car"], CLASS_ID["plate"]
+    labels = {"autorickshaw_a": [tricycle, car], "roboflow_b": [plate, car], "overpass_c": [car],
+              "synth_d": [tricycle, plate]}
+    for part in ("images/train", "labels/train", "images/val", "labels/val"):
+        (dataset / part).mkdir(parents=True)
+    for name, classes in labels.items():
+        (dataset / "images" / "train" / f"{name}.jpg").write_bytes(b"jpeg")
+        (dataset / "labels" / "train" / f"{name}.txt").write_text("".join(f"{c} 0.5 0.5 0.1 0.1\n" for c in classes))
+    (dataset / "data.yaml").write_text(f"path: {dataset}\ntrain: images/train\nval: images/val\n")
+
+    def trained_on(variant: str) -> dict[str, list[int]]:
+        data_yaml, _ = variant_set(dataset, tmp_path / variant, VARIANTS[variant])
+        assert f"path: {tmp_path / variant}" in data_yaml.read_text()
+        folder = tmp_path / variant / "labels" / "train"
+        return {label.stem: [int(line.split()[0]) for line in label.read_text().splitlines()]
+                for label in sorted(folder.glob("*.txt"))}
+
+    assert trained_on("all") == labels
+    assert trained_on("no_synthetic") == {k: v for k, v in labels.items() if k != "synth_d"}
+    assert trained_on("no_real_tricycles") == {k: v for k, v in labels.items() if k != "autorickshaw_a"}
+    assert trained_on("no_pseudo_labels") == {"autorickshaw_a": [tricycle], "roboflow_b": [plate],
+                                              "synth_d": [tricycle, plate]}
+    assert (tmp_path / "all" / "images" / "train" / "synth_d.jpg").read_bytes() == b"jpeg"

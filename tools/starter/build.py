@@ -19,6 +19,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import yaml
+
 os.environ.setdefault("YOLO_OFFLINE", "1")
 
 from detection.training import TrainSettings, train_model  # noqa: E402
@@ -44,6 +46,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--freeze", type=int, default=0,
                         help="keep the first N layers (10: the COCO backbone) as they are; cuts the CPU time by "
                              "about three, and costs accuracy")
+    parser.add_argument("--start", type=Path, default=None,
+                        help="continue from these starter weights (a second stage) instead of the COCO yolov8n")
+    parser.add_argument("--autorickshaw-repeat", type=int, default=1,
+                        help="list each real auto-rickshaw photo this many times in the training set")
+    parser.add_argument("--synthetic-used", type=int, default=None,
+                        help="train on only the first N synthetic scenes of the set (default: all of them)")
     parser.add_argument("--hours", type=float, default=0.0,
                         help="wall-clock budget of the training instead of a fixed count (ultralytics fits the "
                              "epochs and the learning-rate schedule into it after each epoch); 0: exactly --epochs")
@@ -70,6 +78,43 @@ def cached_assembly(out: Path, synthetic: int, seed: int) -> Assembly:
     return assembly
 
 
+def starter_train_settings(args: argparse.Namespace, data_yaml: Path, start: Path, project: Path,
+                           name: str) -> TrainSettings:
+    """The fine-tuning the build runs (and the ablation repeats on other training sets)."""
+    return TrainSettings(
+        data=data_yaml, model=start, epochs=args.epochs, imgsz=args.imgsz, batch=args.batch,
+        workers=args.workers, seed=args.seed, patience=args.epochs, project=project, name=name,
+        options={"trainer": trainer_class(), "close_mosaic": args.close_mosaic, "cache": "ram", "val": False,
+                 # one warm-up epoch, not three: the head starts trained, and warm-up's high bias rate would undo it
+                 "warmup_epochs": 1, "freeze": args.freeze or None,
+                 **({"time": args.hours} if args.hours else {})},
+    )
+
+
+def training_list(data_yaml: Path, autorickshaw_repeat: int, synthetic_used: int | None) -> Path:
+    """The set's data.yaml, or one whose training list repeats the real tricycles and keeps fewer synthetic scenes.
+
+    Ultralytics takes a text file of image paths as a split; a path listed twice is seen twice an epoch.
+    """
+    if autorickshaw_repeat == 1 and synthetic_used is None:
+        return data_yaml
+    images = sorted((data_yaml.parent / "images" / "train").iterdir())
+    synthetic = [image for image in images if image.name.startswith("synth_")]
+    listed: list[Path] = []
+    for image in images:
+        if image.name.startswith("autorickshaw_"):
+            listed += [image] * autorickshaw_repeat
+        elif not image.name.startswith("synth_"):
+            listed.append(image)
+    listed += synthetic[:synthetic_used]
+    train_list = data_yaml.with_name(f"train_x{autorickshaw_repeat}_s{synthetic_used}.txt")
+    train_list.write_text("".join(f"{image}\n" for image in listed))
+    data = yaml.safe_load(data_yaml.read_text())
+    staged = data_yaml.with_name(f"data_x{autorickshaw_repeat}_s{synthetic_used}.yaml")
+    staged.write_text(yaml.safe_dump({**data, "train": str(train_list)}, sort_keys=False, allow_unicode=True))
+    return staged
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse(argv)
     work = args.work.resolve()
@@ -79,16 +124,13 @@ def main(argv: list[str] | None = None) -> None:
     timings["assemble_s"] = time.monotonic() - started
     print(json.dumps(assembly.to_dict(), indent=2), flush=True)
 
-    start_weights = work / "start_from_coco.pt"
-    starter_from_coco(COCO_PT).save(str(start_weights))
-    settings = TrainSettings(
-        data=assembly.data_yaml, model=start_weights, epochs=args.epochs, imgsz=args.imgsz, batch=args.batch,
-        workers=args.workers, seed=args.seed, patience=args.epochs, project=work / "runs", name="starter",
-        options={"trainer": trainer_class(), "close_mosaic": args.close_mosaic, "cache": "ram", "val": False,
-                 # one warm-up epoch, not three: the head starts trained, and warm-up's high bias rate would undo it
-                 "warmup_epochs": 1, "freeze": args.freeze or None,
-                 **({"time": args.hours} if args.hours else {})},
-    )
+    if args.start is not None:
+        start_weights = args.start.resolve()
+    else:
+        start_weights = work / "start_from_coco.pt"
+        starter_from_coco(COCO_PT).save(str(start_weights))
+    data_yaml = training_list(assembly.data_yaml, args.autorickshaw_repeat, args.synthetic_used)
+    settings = starter_train_settings(args, data_yaml, start_weights, work / "runs", "starter")
     result = train_model(settings)
     timings["train_s"] = result.seconds
     # The last epoch, not ultralytics' "best": its pick would be made on the held-out photos scored below.
