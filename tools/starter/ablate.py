@@ -1,6 +1,6 @@
 """What each part of the starter's training set adds: the same short fine-tune on the set with one part left out.
 
-    PYTHONPATH=. python -m tools.starter.ablate [--epochs 2] [--variants all no_synthetic ...] [--json FILE]
+    PYTHONPATH=. python -m tools.starter.ablate [--epochs 3] [--variants all no_synthetic ...] [--json FILE]
 
 Each variant starts from the same COCO-carried head (tools/starter/head.py) and trains with the build's settings
 (tools/starter/build.py) for ``--epochs`` on a copy of the build's training set (var/starter_build/dataset, built
@@ -10,7 +10,7 @@ first when missing) with one part left out, then is scored on what that part is 
 - precision and recall per class on the synthetic demo clip (the synthetic Chinese vehicles);
 - car recall on the Jakarta clip against the yolo11n reference (the distractor pseudo-labels).
 
-The variants are short runs (the shipped model trained 19 + 12 epochs), so they compare parts, not final scores.
+The variants are short runs (the shipped model trained 19 epochs), so they compare parts, not final scores.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def variant_set(dataset: Path, out: Path, keep: Keep) -> tuple[Path, int]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m tools.starter.ablate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--variants", nargs="+", choices=sorted(VARIANTS), default=list(VARIANTS))
     parser.add_argument("--work", type=Path, default=Path("var/starter_build"))
     parser.add_argument("--json", type=Path, help="write the results here")
@@ -127,7 +127,8 @@ def main(argv: list[str] | None = None) -> None:
     print("| variant | images | tricycle AP50 | demo clip P/R per class | Jakarta car recall |")
     print("|---|---|---|---|---|")
     for name, r in results.items():
-        demo = ", ".join(f"{c} {p:.2f}/{q:.2f}" for c, (p, q) in r["demo_clip"].items())
+        # precision is NaN for a class never sighted
+        demo = ", ".join(f"{c} {'—' if p != p else f'{p:.2f}'}/{q:.2f}" for c, (p, q) in r["demo_clip"].items())
         print(f"| {name} | {r['training_images']} | {r['tricycle_ap50']:.3f} | {demo} | {r['jakarta_car_recall']:.3f} |")
 
 

@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> None:
     timings["evaluate_s"] = time.monotonic() - evaluated
     build = {
         "command": "python -m tools.starter.build " + " ".join(
-            f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items()),
+            f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items() if v is not None),
         "recipe": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
         "machine": {"cpu_count": os.cpu_count(), "processor": platform.processor() or platform.machine()},
         "training_set": assembly.to_dict(),
