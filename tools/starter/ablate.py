@@ -25,6 +25,7 @@ from pathlib import Path
 os.environ.setdefault("YOLO_OFFLINE", "1")
 
 from detection.training import train_model  # noqa: E402
+from tools.starter.assemble import SYNTHETIC_PREFIX, prefix  # noqa: E402
 from tools.starter.build import cached_assembly, parse as build_arguments, starter_train_settings  # noqa: E402
 from tools.starter.classes import CLASS_ID, COCO_PT  # noqa: E402
 from tools.starter.evaluate import demo_footage, jakarta_car_recall  # noqa: E402
@@ -32,9 +33,9 @@ from tools.starter.head import starter_from_coco  # noqa: E402
 from tools.starter.tricycle_ap import tricycle_ap50  # noqa: E402
 
 # What a real photo's own (human) labels are: every other box on it is a teacher's pseudo-label.
-HUMAN_LABELS = {"autorickshaw_": CLASS_ID["fuel_tricycle"], "roboflow_": CLASS_ID["plate"]}
+HUMAN_LABELS = {prefix("autorickshaw"): CLASS_ID["fuel_tricycle"], prefix("roboflow"): CLASS_ID["plate"]}
 # Photos that carry teacher labels only (the CCPD sample cars, the overpass frames).
-TEACHER_ONLY = ("ccpd_sample_", "overpass_")
+TEACHER_ONLY = (prefix("ccpd_sample"), prefix("overpass"))
 
 # A variant keeps an image (returns its label lines) or leaves it out (returns None).
 Keep = Callable[[str, list[str]], list[str] | None]
@@ -45,11 +46,11 @@ def _everything(name: str, lines: list[str]) -> list[str] | None:
 
 
 def _without_synthetic(name: str, lines: list[str]) -> list[str] | None:
-    return None if name.startswith("synth_") else lines
+    return None if name.startswith(SYNTHETIC_PREFIX) else lines
 
 
 def _without_real_tricycles(name: str, lines: list[str]) -> list[str] | None:
-    return None if name.startswith("autorickshaw_") else lines
+    return None if name.startswith(prefix("autorickshaw")) else lines
 
 
 def _without_pseudo_labels(name: str, lines: list[str]) -> list[str] | None:

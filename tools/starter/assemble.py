@@ -39,6 +39,16 @@ PLATE_CONF = 0.5
 # rider, and would teach the student that a tricycle is a car.
 DROP_IOU = 0.3
 DROP_INSIDE = 0.5
+# A training image's file name starts with its source's name and "_" (SYNTHETIC_PREFIX for the synthetic scenes);
+# the build and the ablation pick images by these prefixes.
+SOURCES = ("autorickshaw", "roboflow", "ccpd_sample", "overpass")
+SYNTHETIC_PREFIX = "synth_"
+
+
+def prefix(source: str) -> str:
+    """The file-name prefix of a real source's training images."""
+    assert source in SOURCES, source
+    return f"{source}_"
 
 
 @dataclass
@@ -136,7 +146,7 @@ def _copy_real(out: Path, source: str, images: Iterable[Path], own_labels, teach
                assembly: Assembly, pseudo: bool = True) -> None:
     counts: Counter = Counter()
     for image in sorted(images):
-        name = f"{source}_{image.stem}"
+        name = f"{prefix(source)}{image.stem}"
         shutil.copyfile(image, out / "images" / "train" / f"{name}{image.suffix.lower()}")
         own = own_labels(image)
         lines, dropped = merge_labels(own, teachers.boxes(image) if pseudo else [])
@@ -228,8 +238,8 @@ def _add_synthetic(out: Path, count: int, seed: int, assembly: Assembly) -> None
     side = out / "_synthetic"
     summary = write_dataset(side, train=count, val=0, seed=seed)
     for image in sorted((side / "images" / "train").glob("*.jpg")):
-        shutil.move(image, out / "images" / "train" / f"synth_{image.name}")
-        shutil.move(side / "labels" / "train" / f"{image.stem}.txt", out / "labels" / "train" / f"synth_{image.stem}.txt")
+        shutil.move(image, out / "images" / "train" / f"{SYNTHETIC_PREFIX}{image.name}")
+        shutil.move(side / "labels" / "train" / f"{image.stem}.txt", out / "labels" / "train" / f"{SYNTHETIC_PREFIX}{image.stem}.txt")
     shutil.rmtree(side)
     assembly.images["synthetic"] = count
     assembly.boxes["synthetic"] = Counter(summary.boxes["train"])

@@ -24,7 +24,7 @@ import yaml
 os.environ.setdefault("YOLO_OFFLINE", "1")
 
 from detection.training import TrainSettings, train_model  # noqa: E402
-from tools.starter.assemble import ASSEMBLY_VERSION, Assembly, assemble  # noqa: E402
+from tools.starter.assemble import ASSEMBLY_VERSION, SYNTHETIC_PREFIX, Assembly, assemble, prefix  # noqa: E402
 from detection.class_map import ClassMap  # noqa: E402
 from tools.starter.classes import COCO_PT, DEMO_DIR, STARTER_CLASSES  # noqa: E402
 from tools.starter.head import starter_from_coco, trainer_class  # noqa: E402
@@ -99,12 +99,12 @@ def training_list(data_yaml: Path, autorickshaw_repeat: int, synthetic_used: int
     if autorickshaw_repeat == 1 and synthetic_used is None:
         return data_yaml
     images = sorted((data_yaml.parent / "images" / "train").iterdir())
-    synthetic = [image for image in images if image.name.startswith("synth_")]
+    synthetic = [image for image in images if image.name.startswith(SYNTHETIC_PREFIX)]
     listed: list[Path] = []
     for image in images:
-        if image.name.startswith("autorickshaw_"):
+        if image.name.startswith(prefix("autorickshaw")):
             listed += [image] * autorickshaw_repeat
-        elif not image.name.startswith("synth_"):
+        elif not image.name.startswith(SYNTHETIC_PREFIX):
             listed.append(image)
     listed += synthetic[:synthetic_used]
     train_list = data_yaml.with_name(f"train_x{autorickshaw_repeat}_s{synthetic_used}.txt")
