@@ -8,7 +8,7 @@ import pytest
 from tests.support.data import BUS_JPG, SHARED_DATA, require
 from tools.starter.assemble import merge_labels, read_yolo_boxes
 from tools.starter.classes import CLASS_ID, STARTER_CLASSES
-from tools.starter.tricycle_ap import average_precision, match, pooled
+from tools.starter.tricycle_ap import SMALL_AREA, average_precision, match, pooled, scored
 
 COCO_PT = SHARED_DATA / "yolov8n_coco_pretrained_pt" / "yolov8n_coco.pt"
 TRICYCLE = CLASS_ID["fuel_tricycle"]
@@ -57,6 +57,22 @@ def test_each_labelled_box_is_hit_once_at_iou_half():
     truth = np.array([[0, 0, 10, 10]], float)
     boxes = np.array([[0, 0, 10, 10], [1, 0, 10, 10], [0, 0, 4, 4]], float)
     assert match(truth, boxes).tolist() == [True, False, False]
+
+
+def test_a_size_range_ignores_the_tricycles_outside_it_and_the_boxes_on_them():
+    truth = np.array([[0, 0, 100, 100], [200, 200, 210, 210]], float)  # one large, one small (10 x 10)
+    boxes = np.array([[200, 200, 210, 210],  # hits the small one
+                      [0, 0, 100, 100],  # hits the large one
+                      [300, 300, 305, 305],  # a small false box
+                      [400, 400, 500, 500]], float)  # a large false box
+    photos = [(truth, boxes, np.array([0.9, 0.8, 0.7, 0.6]))]
+
+    scores, hits, positives = scored(photos, lambda area: np.ones(len(area), bool))
+    assert (scores.tolist(), hits.tolist(), positives) == ([0.9, 0.8, 0.7, 0.6], [True, True, False, False], 2)
+    scores, hits, positives = scored(photos, lambda area: area >= SMALL_AREA)
+    assert (scores.tolist(), hits.tolist(), positives) == ([0.8, 0.6], [True, False], 1)
+    scores, hits, positives = scored(photos, lambda area: area < SMALL_AREA)
+    assert (scores.tolist(), hits.tolist(), positives) == ([0.9, 0.7], [True, False], 1)
 
 
 def test_average_precision_is_one_when_hits_outrank_misses_and_less_otherwise():

@@ -4,12 +4,16 @@ The set labels one class (auto-rickshaw), and whether the model calls one an e-t
 what is measured here, only that it finds it as a tricycle. Boxes of the model's tricycle classes are pooled, and a
 box lying on a higher-scored one (IoU >= 0.7, the NMS threshold) is dropped, as the pipeline drops a vehicle seen
 under two classes; what is left is matched greedily by score to the labelled boxes at IoU >= 0.5.
+
+The AP50 is also given by COCO's size ranges (box area in the photo's own pixels): for the small three-wheelers
+(under 32 x 32) and for the rest. As COCO does, a range's score ignores the labelled boxes outside it, the boxes that
+hit those, and the unmatched boxes outside it.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +24,7 @@ from tools.starter.classes import AUTORICKSHAW, TRICYCLE_CLASSES
 MATCH_IOU = 0.5
 SAME_VEHICLE_IOU = 0.7
 OPERATING_CONF = 0.25  # the pipeline's default confidence, for the precision/recall figures
+SMALL_AREA = 32 * 32  # COCO's bound between small and medium objects, in the photo's own pixels
 
 
 def pooled(boxes: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -35,17 +40,44 @@ def pooled(boxes: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 def match(truth: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     """For each box (sorted by score), whether it is the first to hit a labelled box at IoU >= 0.5."""
+    return _match(truth, np.zeros(len(truth), bool), boxes)[0]
+
+
+def _match(truth: np.ndarray, ignored: np.ndarray, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Hits as ``match``, and which boxes hit an ignored labelled box (tried only after the counted ones)."""
     used = np.zeros(len(truth), bool)
     hits = np.zeros(len(boxes), bool)
+    on_ignored = np.zeros(len(boxes), bool)
     for i, box in enumerate(boxes):
         iou, _ = iou_and_inside(box, truth)
         if not len(iou):
             continue
-        iou[used] = 0
-        best = int(iou.argmax())
-        if iou[best] >= MATCH_IOU:
-            used[best] = hits[i] = True
-    return hits
+        for wanted in (~ignored, ignored):
+            candidates = np.where(wanted & ~used, iou, 0)
+            best = int(candidates.argmax())
+            if candidates[best] >= MATCH_IOU:
+                used[best] = True
+                hits[i], on_ignored[i] = not ignored[best], ignored[best]
+                break
+    return hits, on_ignored
+
+
+def _area(boxes: np.ndarray) -> np.ndarray:
+    return (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+
+
+def scored(photos: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+           in_range: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, np.ndarray, int]:
+    """Scores and hits of the counted boxes, and the labelled boxes counted, for the areas ``in_range`` keeps."""
+    all_scores, all_hits, positives = [], [], 0
+    for truth, boxes, scores in photos:
+        ignored = ~in_range(_area(truth))
+        hits, on_ignored = _match(truth, ignored, boxes)
+        counted = ~on_ignored & (hits | in_range(_area(boxes)))
+        positives += int((~ignored).sum())
+        all_scores.append(scores[counted])
+        all_hits.append(hits[counted])
+    return np.concatenate(all_scores), np.concatenate(all_hits), positives
 
 
 def average_precision(scores: np.ndarray, hits: np.ndarray, positives: int) -> float:
@@ -69,7 +101,7 @@ def tricycle_ap50(weights: Path, imgsz: int | tuple[int, int] = 512, tricycle_cl
     wanted = [i for i, name in model.names.items() if name in tricycle_classes]
     if not wanted:
         raise ValueError(f"{weights} has none of the classes {', '.join(tricycle_classes)}")
-    all_scores, all_hits, positives = [], [], 0
+    photos = []
     images = sorted((AUTORICKSHAW / "images" / split).glob("*.jpg"))
     for image in images:
         result = model.predict(str(image), imgsz=imgsz, conf=0.001, iou=0.7, max_det=300, device="cpu",
@@ -77,16 +109,19 @@ def tricycle_ap50(weights: Path, imgsz: int | tuple[int, int] = 512, tricycle_cl
         height, width = result.orig_shape
         label = AUTORICKSHAW / "labels" / split / f"{image.stem}.txt"
         truth = np.array([box for _, box in read_yolo_boxes(label)]).reshape(-1, 4) * [width, height, width, height]
-        positives += len(truth)
-        boxes, scores = pooled(result.boxes.xyxy.numpy(), result.boxes.conf.numpy())
-        all_scores.append(scores)
-        all_hits.append(match(truth, boxes))
-    scores, hits = np.concatenate(all_scores), np.concatenate(all_hits)
+        photos.append((truth, *pooled(result.boxes.xyxy.numpy(), result.boxes.conf.numpy())))
+    scores, hits, positives = scored(photos, lambda area: np.ones(len(area), bool))
     confident = scores >= OPERATING_CONF
+    by_size = {}
+    for size, in_range in (("small", lambda area: area < SMALL_AREA), ("medium_large", lambda area: area >= SMALL_AREA)):
+        size_scores, size_hits, size_positives = scored(photos, in_range)
+        by_size[size] = {"tricycles": size_positives,
+                         "ap50": round(average_precision(size_scores, size_hits, size_positives), 4)}
     return {
         "images": len(images), "tricycles": positives, "ap50": round(average_precision(scores, hits, positives), 4),
         "conf": OPERATING_CONF,
         "precision": round(float(hits[confident].sum() / max(confident.sum(), 1)), 4),
         "recall": round(float(hits[confident].sum() / max(positives, 1)), 4),
         "true_boxes": int(hits[confident].sum()), "false_boxes": int((~hits[confident]).sum()),
+        "by_size": by_size,
     }
