@@ -239,7 +239,8 @@ def _add_synthetic(out: Path, count: int, seed: int, assembly: Assembly) -> None
     summary = write_dataset(side, train=count, val=0, seed=seed)
     for image in sorted((side / "images" / "train").glob("*.jpg")):
         shutil.move(image, out / "images" / "train" / f"{SYNTHETIC_PREFIX}{image.name}")
-        shutil.move(side / "labels" / "train" / f"{image.stem}.txt", out / "labels" / "train" / f"{SYNTHETIC_PREFIX}{image.stem}.txt")
+        shutil.move(side / "labels" / "train" / f"{image.stem}.txt",
+                    out / "labels" / "train" / f"{SYNTHETIC_PREFIX}{image.stem}.txt")
     shutil.rmtree(side)
     assembly.images["synthetic"] = count
     assembly.boxes["synthetic"] = Counter(summary.boxes["train"])

@@ -113,7 +113,8 @@ def tricycle_ap50(weights: Path, imgsz: int | tuple[int, int] = 512, tricycle_cl
     scores, hits, positives = scored(photos, lambda area: np.ones(len(area), bool))
     confident = scores >= OPERATING_CONF
     by_size = {}
-    for size, in_range in (("small", lambda area: area < SMALL_AREA), ("medium_large", lambda area: area >= SMALL_AREA)):
+    sizes = (("small", lambda area: area < SMALL_AREA), ("medium_large", lambda area: area >= SMALL_AREA))
+    for size, in_range in sizes:
         size_scores, size_hits, size_positives = scored(photos, in_range)
         by_size[size] = {"tricycles": size_positives,
                          "ap50": round(average_precision(size_scores, size_hits, size_positives), 4)}
