@@ -66,6 +66,11 @@ class Assembly:
                 "pseudo_boxes_dropped_on_tricycles": self.dropped_overlaps}
 
 
+def box_areas(boxes: np.ndarray) -> np.ndarray:
+    """Area of each xyxy box."""
+    return (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+
+
 def iou_and_inside(box: np.ndarray, others: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """IoU of ``box`` with each of ``others`` (xyxy), and the share of ``box`` that lies inside each."""
     if len(others) == 0:
@@ -75,9 +80,8 @@ def iou_and_inside(box: np.ndarray, others: np.ndarray) -> tuple[np.ndarray, np.
     x1 = np.minimum(box[2], others[:, 2])
     y1 = np.minimum(box[3], others[:, 3])
     inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
-    area = (box[2] - box[0]) * (box[3] - box[1])
-    areas = (others[:, 2] - others[:, 0]) * (others[:, 3] - others[:, 1])
-    return inter / np.maximum(area + areas - inter, 1e-9), inter / max(float(area), 1e-9)
+    area = box_areas(box[None])[0]
+    return inter / np.maximum(area + box_areas(others) - inter, 1e-9), inter / max(float(area), 1e-9)
 
 
 def read_yolo_boxes(path: Path) -> list[tuple[int, np.ndarray]]:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tools.starter.assemble import iou_and_inside, read_yolo_boxes
+from tools.starter.assemble import box_areas, iou_and_inside, read_yolo_boxes
 from tools.starter.classes import AUTORICKSHAW, TRICYCLE_CLASSES
 
 MATCH_IOU = 0.5
@@ -62,18 +62,14 @@ def _match(truth: np.ndarray, ignored: np.ndarray, boxes: np.ndarray) -> tuple[n
     return hits, on_ignored
 
 
-def _area(boxes: np.ndarray) -> np.ndarray:
-    return (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-
-
 def scored(photos: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
            in_range: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, np.ndarray, int]:
     """Scores and hits of the counted boxes, and the labelled boxes counted, for the areas ``in_range`` keeps."""
     all_scores, all_hits, positives = [], [], 0
     for truth, boxes, scores in photos:
-        ignored = ~in_range(_area(truth))
+        ignored = ~in_range(box_areas(truth))
         hits, on_ignored = _match(truth, ignored, boxes)
-        counted = ~on_ignored & (hits | in_range(_area(boxes)))
+        counted = ~on_ignored & (hits | in_range(box_areas(boxes)))
         positives += int((~ignored).sum())
         all_scores.append(scores[counted])
         all_hits.append(hits[counted])
