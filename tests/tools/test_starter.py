@@ -8,7 +8,7 @@ import pytest
 from tests.support.data import BUS_JPG, SHARED_DATA, require
 from tools.starter.assemble import merge_labels, read_yolo_boxes
 from tools.starter.classes import CLASS_ID, STARTER_CLASSES
-from tools.starter.tricycle_ap import SMALL_AREA, average_precision, match, pooled, scored
+from tools.starter.tricycle_ap import SMALL_AREA, average_precision, every_area, match, most_missed, pooled, scored
 
 COCO_PT = SHARED_DATA / "yolov8n_coco_pretrained_pt" / "yolov8n_coco.pt"
 TRICYCLE = CLASS_ID["fuel_tricycle"]
@@ -67,12 +67,25 @@ def test_a_size_range_ignores_the_tricycles_outside_it_and_the_boxes_on_them():
                       [400, 400, 500, 500]], float)  # a large false box
     photos = [(truth, boxes, np.array([0.9, 0.8, 0.7, 0.6]))]
 
-    scores, hits, positives = scored(photos, lambda area: np.ones(len(area), bool))
+    scores, hits, positives = scored(photos, every_area)
     assert (scores.tolist(), hits.tolist(), positives) == ([0.9, 0.8, 0.7, 0.6], [True, True, False, False], 2)
     scores, hits, positives = scored(photos, lambda area: area >= SMALL_AREA)
     assert (scores.tolist(), hits.tolist(), positives) == ([0.8, 0.6], [True, False], 1)
     scores, hits, positives = scored(photos, lambda area: area < SMALL_AREA)
     assert (scores.tolist(), hits.tolist(), positives) == ([0.9, 0.7], [True, False], 1)
+
+
+def test_the_photo_with_the_most_misses_is_named_with_the_ap50_without_it():
+    crowded = (np.array([[0, 0, 10, 10], [20, 0, 30, 10], [40, 0, 50, 10]], float),
+               np.array([[0, 0, 10, 10], [100, 100, 110, 110]], float), np.array([0.9, 0.5]))  # finds 1 of 3
+    clear = (np.array([[0, 0, 100, 100]], float), np.array([[0, 0, 100, 100]], float), np.array([0.8]))
+    found_late = (np.array([[0, 0, 100, 100]], float), np.array([[0, 0, 100, 100]], float), np.array([0.1]))
+
+    worst = most_missed({"crowded.jpg": crowded, "clear.jpg": clear, "found_late.jpg": found_late})
+
+    # found_late's box scores under the operating confidence (a miss there), but crowded misses two
+    assert (worst["photo"], worst["tricycles"], worst["small"], worst["missed"]) == ("crowded.jpg", 3, 3, 2)
+    assert worst["ap50_without_it"] == pytest.approx(1.0, abs=0.01)
 
 
 def test_average_precision_is_one_when_hits_outrank_misses_and_less_otherwise():
