@@ -5,9 +5,11 @@ A class map is a flat YAML mapping `model class name: category`, for example::
     car: e_four_wheeler
     tricycle: e_tricycle
     license_plate: plate
-    person: ignore
+    motorcycle: ignore
 
-Model classes the map does not list are ignored. A map that names a class the model does not have is refused, so a
+Model classes the map does not list are ignored. A class listed as `ignore` is a **distractor**: something the model
+was taught to tell from our vehicles (a car, a two-wheeler), whose box outranks a vehicle box on the same object
+(the pipeline's `distractor_box_iou`). A map that names a class the model does not have is refused, so a
 typo or a map written for another model fails loudly instead of silently detecting nothing.
 """
 
@@ -52,9 +54,11 @@ class ClassMap:
         size = max(self.model_names, default=-1) + 1
         self._vehicle_mask = np.zeros(size, bool)
         self._plate_mask = np.zeros(size, bool)
+        self._distractor_mask = np.zeros(size, bool)
         for class_id, category in self._category_by_id.items():
             self._vehicle_mask[class_id] = category in VEHICLE_CATEGORIES
             self._plate_mask[class_id] = category == "plate"
+            self._distractor_mask[class_id] = category == "ignore"
 
     @classmethod
     def load(cls, path: str | Path, model_names: Mapping[int, str]) -> ClassMap:
@@ -87,6 +91,10 @@ class ClassMap:
     def plate_mask(self, class_ids: np.ndarray) -> np.ndarray:
         """Boolean mask of the detections whose class maps to `plate`."""
         return self._lookup(self._plate_mask, class_ids)
+
+    def distractor_mask(self, class_ids: np.ndarray) -> np.ndarray:
+        """Boolean mask of the detections whose class the map lists as `ignore` (not those it leaves out)."""
+        return self._lookup(self._distractor_mask, class_ids)
 
     @staticmethod
     def _lookup(table: np.ndarray, class_ids: np.ndarray) -> np.ndarray:

@@ -38,6 +38,10 @@ class PipelineSettings:
     duplicate_box_iou: float | None = 0.6
     """Vehicle boxes overlapping a higher-scored one by this IoU are the same vehicle under two classes (the model's
     NMS works per class, so an e-tricycle box and a fuel-tricycle box can both survive); only the best is tracked."""
+    distractor_box_iou: float | None = 0.6
+    """A vehicle box overlapping by this IoU a higher-scored box of a distractor class (one the class map lists as
+    `ignore`, such as a car or a two-wheeler) is that distractor, which the model also took for a vehicle: it is not
+    tracked. The model was taught the distractors to tell them apart; None tracks such a box regardless."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,24 @@ class PipelineCheckpoint:
         return clone
 
 
+def _intersections(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Intersection areas of every box of `a` (rows) with every box of `b` (columns), and the boxes' own areas."""
+    x1 = np.maximum(a[:, None, 0], b[None, :, 0])
+    y1 = np.maximum(a[:, None, 1], b[None, :, 1])
+    x2 = np.minimum(a[:, None, 2], b[None, :, 2])
+    y2 = np.minimum(a[:, None, 3], b[None, :, 3])
+    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
+
+    def area(boxes: np.ndarray) -> np.ndarray:
+        return np.maximum((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]), 1e-9)
+
+    return inter, area(a), area(b)
+
+
+def _iou(inter: np.ndarray, area_a: np.ndarray, area_b: np.ndarray) -> np.ndarray:
+    return inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-9)
+
+
 def nested_duplicates(
     xyxy: np.ndarray, scores: np.ndarray, max_ioa: float | None, max_iou: float | None = None
 ) -> np.ndarray:
@@ -96,19 +118,23 @@ def nested_duplicates(
     n = len(scores)
     if n < 2:
         return np.zeros(n, bool)
-    x1 = np.maximum(xyxy[:, None, 0], xyxy[None, :, 0])
-    y1 = np.maximum(xyxy[:, None, 1], xyxy[None, :, 1])
-    x2 = np.minimum(xyxy[:, None, 2], xyxy[None, :, 2])
-    y2 = np.minimum(xyxy[:, None, 3], xyxy[None, :, 3])
-    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    own = np.maximum((xyxy[:, 2] - xyxy[:, 0]) * (xyxy[:, 3] - xyxy[:, 1]), 1e-9)
+    inter, own, _ = _intersections(xyxy, xyxy)
     duplicate = np.zeros((n, n), bool)
     if max_ioa is not None:
         duplicate |= inter / own[:, None] >= max_ioa  # row i: share of box i inside box j
     if max_iou is not None:
-        duplicate |= inter / np.maximum(own[:, None] + own[None, :] - inter, 1e-9) >= max_iou
+        duplicate |= _iou(inter, own, own) >= max_iou
     higher = scores[None, :] > scores[:, None]
     return (duplicate & higher).any(axis=1)
+
+
+def overlapped_by_higher(xyxy: np.ndarray, scores: np.ndarray, other_xyxy: np.ndarray, other_scores: np.ndarray,
+                         min_iou: float) -> np.ndarray:
+    """Boolean mask of the boxes overlapping, by `min_iou` IoU or more, a higher-scored box of the other set."""
+    if not len(scores) or not len(other_scores):
+        return np.zeros(len(scores), bool)
+    overlapping = _iou(*_intersections(xyxy, other_xyxy)) >= min_iou
+    return (overlapping & (other_scores[None, :] > scores[:, None])).any(axis=1)
 
 
 def assign_plates(
@@ -221,6 +247,10 @@ class CameraPipeline:
         if self.settings.nested_box_ioa is not None or self.settings.duplicate_box_iou is not None:
             vehicles = vehicles.select(~nested_duplicates(
                 vehicles.xyxy, vehicles.scores, self.settings.nested_box_ioa, self.settings.duplicate_box_iou))
+        if self.settings.distractor_box_iou is not None:
+            distractors = detections.select(self.class_map.distractor_mask(class_ids))
+            vehicles = vehicles.select(~overlapped_by_higher(
+                vehicles.xyxy, vehicles.scores, distractors.xyxy, distractors.scores, self.settings.distractor_box_iou))
         track_ids, det_idx = state.tracker.update(vehicles, frame.image)
         boxes = vehicles.xyxy[det_idx]
         inside = self.settings.zone.contains(boxes, frame.size)

@@ -64,6 +64,8 @@ def test_masks_pick_vehicles_and_plates():
     ids = np.array([0, 2, 9, 3, 2, 99, -1])
     assert cmap.vehicle_mask(ids).tolist() == [False, True, False, False, True, False, False]
     assert cmap.plate_mask(ids).tolist() == [False, False, True, False, False, False, False]
+    # a distractor is a class the map lists as `ignore`; classes it leaves out (motorcycle 3) are merely ignored
+    assert cmap.distractor_mask(ids).tolist() == [True, False, False, False, False, False, False]
     assert cmap.has_plate_class
     assert not ClassMap({"car": "e_four_wheeler"}, NAMES).has_plate_class
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from detection.class_map import ClassMap
-from detection.pipeline import CameraPipeline, PipelineSettings, nested_duplicates
+from detection.pipeline import CameraPipeline, PipelineSettings, nested_duplicates, overlapped_by_higher
 from detection.serialize import to_json
 from detection.sightings import SightingSettings
 from detection.tracking import TrackerSettings
@@ -247,6 +247,37 @@ def test_overlapping_boxes_of_one_vehicle_are_tracked_once(boxes, suppressed):
     per_frame = [dets(moving(n), moving(n, score=0.6, cls="tricycle", x=100 + shift)) for n in range(12)]
     ended = [e for e in run(pipeline(min_frames=3), per_frame) if e.kind == "ended"]
     assert len(ended) == (1 if suppressed[1] else 2)
+
+
+@pytest.mark.parametrize(
+    ("person_score", "person_x", "distractor_box_iou", "tricycle_sightings"),
+    [
+        (0.9, 110, 0.6, 0),  # IoU 0.85 with a better-scored distractor: the model's own verdict is "not a tricycle"
+        (0.5, 110, 0.6, 1),  # the distractor scores lower: the tricycle stands
+        (0.9, 160, 0.6, 1),  # IoU 0.28: a distractor beside the tricycle, not on it
+        (0.9, 110, None, 1),  # the rule switched off
+    ],
+)
+def test_a_vehicle_box_on_a_better_scored_distractor_is_not_tracked(person_score, person_x, distractor_box_iou,
+                                                                     tricycle_sightings):
+    # `person` is listed as `ignore` in CLASS_MAP, so it plays the distractor (a car or two-wheeler in a real map)
+    per_frame = [dets(moving(n, score=0.6, cls="tricycle"), moving(n, score=person_score, cls="person", x=person_x))
+                 for n in range(12)]
+    settings = PipelineSettings(tracker=TrackerSettings(overrides={"track_buffer": 5}),
+                                sightings=SightingSettings(min_frames=3), distractor_box_iou=distractor_box_iou)
+    ended = [e for e in run(CameraPipeline(None, CLASS_MAP, settings), per_frame) if e.kind == "ended"]
+    assert len(ended) == tricycle_sightings
+    assert all(e.sighting.vehicle_type == "e_tricycle" for e in ended)
+
+
+def test_overlapped_by_higher_compares_against_the_other_set_only():
+    vehicles = np.array([[0, 0, 100, 100], [200, 0, 300, 100]], np.float32)
+    others = np.array([[5, 0, 105, 100]], np.float32)
+    scores = np.array([0.5, 0.5])
+    assert overlapped_by_higher(vehicles, scores, others, np.array([0.9]), 0.6).tolist() == [True, False]
+    better = np.array([0.95, 0.5])
+    assert overlapped_by_higher(vehicles, better, others, np.array([0.9]), 0.6).tolist() == [False, False]
+    assert overlapped_by_higher(vehicles, scores, others[:0], np.array([]), 0.6).tolist() == [False, False]
 
 
 def test_a_vehicle_never_seen_whole_is_no_sighting():
