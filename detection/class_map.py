@@ -8,9 +8,10 @@ A class map is a flat YAML mapping `model class name: category`, for example::
     motorcycle: ignore
 
 Model classes the map does not list are ignored. A class listed as `ignore` is a **distractor**: something the model
-was taught to tell from our vehicles (a car, a two-wheeler), whose box outranks a vehicle box on the same object
-(the pipeline's `distractor_box_iou`). A map that names a class the model does not have is refused, so a
-typo or a map written for another model fails loudly instead of silently detecting nothing.
+was taught to tell from our vehicles (a car, a two-wheeler): a vehicle box on the same object as a distractor box
+the model is more than half as sure of is not tracked (the pipeline's `distractor_box_iou`). A map that names a
+class the model does not have is refused, so a typo or a map written for another model fails loudly instead of
+silently detecting nothing.
 """
 
 from __future__ import annotations

@@ -253,7 +253,8 @@ def test_overlapping_boxes_of_one_vehicle_are_tracked_once(boxes, suppressed):
     ("person_score", "person_x", "distractor_box_iou", "tricycle_sightings"),
     [
         (0.9, 110, 0.6, 0),  # IoU 0.85 with a better-scored distractor: the model's own verdict is "not a tricycle"
-        (0.5, 110, 0.6, 1),  # the distractor scores lower: the tricycle stands
+        (0.4, 110, 0.6, 0),  # the model is two-thirds as sure of the distractor: too much doubt for a record
+        (0.25, 110, 0.6, 1),  # the distractor scores under half the tricycle's 0.6: the tricycle stands
         (0.9, 160, 0.6, 1),  # IoU 0.28: a distractor beside the tricycle, not on it
         (0.9, 110, None, 1),  # the rule switched off
     ],
@@ -278,6 +279,9 @@ def test_overlapped_by_higher_compares_against_the_other_set_only():
     better = np.array([0.95, 0.5])
     assert overlapped_by_higher(vehicles, better, others, np.array([0.9]), 0.6).tolist() == [False, False]
     assert overlapped_by_higher(vehicles, scores, others[:0], np.array([]), 0.6).tolist() == [False, False]
+    half_as_sure = np.array([0.3])
+    assert overlapped_by_higher(vehicles, scores, others, half_as_sure, 0.6).tolist() == [False, False]
+    assert overlapped_by_higher(vehicles, scores, others, half_as_sure, 0.6, min_share=0.5).tolist() == [True, False]
 
 
 def test_a_vehicle_never_seen_whole_is_no_sighting():

@@ -8,7 +8,16 @@ import pytest
 from tests.support.data import BUS_JPG, SHARED_DATA, require
 from tools.starter.assemble import merge_labels, read_yolo_boxes
 from tools.starter.classes import CLASS_ID, STARTER_CLASSES
-from tools.starter.tricycle_ap import SMALL_AREA, average_precision, every_area, match, most_missed, pooled, scored
+from tools.starter.tricycle_ap import (
+    SMALL_AREA,
+    average_precision,
+    distractor_rule_effect,
+    every_area,
+    match,
+    most_missed,
+    pooled,
+    scored,
+)
 
 COCO_PT = SHARED_DATA / "yolov8n_coco_pretrained_pt" / "yolov8n_coco.pt"
 TRICYCLE = CLASS_ID["fuel_tricycle"]
@@ -86,6 +95,23 @@ def test_the_photo_with_the_most_misses_is_named_with_the_ap50_without_it():
     # found_late's box scores under the operating confidence (a miss there), but crowded misses two
     assert (worst["photo"], worst["tricycles"], worst["small"], worst["missed"]) == ("crowded.jpg", 3, 3, 2)
     assert worst["ap50_without_it"] == pytest.approx(1.0, abs=0.01)
+
+
+def test_the_distractor_rule_is_counted_on_right_and_wrong_tricycle_boxes():
+    truth = np.array([[0, 0, 100, 100]], float)
+    boxes = np.array([[0, 0, 100, 100], [200, 0, 300, 100], [400, 0, 500, 100]], float)  # a hit, two false boxes
+    photo = (truth, boxes, np.array([0.8, 0.6, 0.5]))
+    car_on_the_hit = np.array([[2, 0, 102, 100]], float)
+    cars_on_the_false = np.array([[200, 0, 300, 100], [400, 0, 500, 100]], float)
+
+    unsure_car = distractor_rule_effect({"a.jpg": photo}, {"a.jpg": (car_on_the_hit, np.array([0.3]))})
+    sure_car = distractor_rule_effect({"a.jpg": photo}, {"a.jpg": (car_on_the_hit, np.array([0.7]))})
+    # the pipeline's default share is 0.5: 0.1 is under half of 0.6, 0.4 above half of 0.5
+    false_ones = distractor_rule_effect({"a.jpg": photo}, {"a.jpg": (cars_on_the_false, np.array([0.1, 0.4]))})
+
+    assert unsure_car == {"true_boxes_dropped": 0, "false_boxes_dropped": 0}
+    assert sure_car == {"true_boxes_dropped": 1, "false_boxes_dropped": 0}
+    assert false_ones == {"true_boxes_dropped": 0, "false_boxes_dropped": 1}
 
 
 def test_average_precision_is_one_when_hits_outrank_misses_and_less_otherwise():

@@ -119,7 +119,8 @@ def tricycle_ap50(weights: Path, imgsz: int | tuple[int, int] = 512, tricycle_cl
     wanted = [i for i, name in model.names.items() if name in tricycle_classes]
     if not wanted:
         raise ValueError(f"{weights} has none of the classes {', '.join(tricycle_classes)}")
-    photos = {}
+    distractor_ids = _distractor_ids(model.names)
+    photos, distractors = {}, {}
     images = sorted((AUTORICKSHAW / "images" / split).glob("*.jpg"))
     for image in images:
         result = model.predict(str(image), imgsz=imgsz, conf=0.001, iou=0.7, max_det=300, device="cpu",
@@ -128,6 +129,10 @@ def tricycle_ap50(weights: Path, imgsz: int | tuple[int, int] = 512, tricycle_cl
         label = AUTORICKSHAW / "labels" / split / f"{image.stem}.txt"
         truth = np.array([box for _, box in read_yolo_boxes(label)]).reshape(-1, 4) * [width, height, width, height]
         photos[image.name] = (truth, *pooled(result.boxes.xyxy.numpy(), result.boxes.conf.numpy()))
+        if distractor_ids:
+            seen = model.predict(str(image), imgsz=imgsz, conf=0.05, iou=0.7, device="cpu", classes=distractor_ids,
+                                 verbose=False)[0].boxes
+            distractors[image.name] = (seen.xyxy.numpy(), seen.conf.numpy())
     scores, hits, positives = scored(list(photos.values()), every_area)
     confident = scores >= OPERATING_CONF
     by_size = {}
@@ -143,7 +148,36 @@ def tricycle_ap50(weights: Path, imgsz: int | tuple[int, int] = 512, tricycle_cl
         "recall": round(float(hits[confident].sum() / max(positives, 1)), 4),
         "true_boxes": int(hits[confident].sum()), "false_boxes": int((~hits[confident]).sum()),
         "by_size": by_size, "most_missed_photo": most_missed(photos),
+        "distractor_rule": distractor_rule_effect(photos, distractors) if distractor_ids else None,
     }
+
+
+def _distractor_ids(names: dict[int, str]) -> list[int]:
+    """The model's classes that the demo class map lists as `ignore` (none if that map does not fit the model)."""
+    from detection.class_map import ClassMap, ClassMapError
+
+    try:
+        class_map = ClassMap.load(DEMO_DIR / "class_map.yaml", names)
+    except ClassMapError:
+        return []
+    return [i for i in names if class_map.distractor_mask(np.array([i]))[0]]
+
+
+def distractor_rule_effect(photos: dict[str, Photo], distractors: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict:
+    """Of the tricycle boxes at the operating confidence, how many right and wrong ones the pipeline's distractor rule
+    (a car or two-wheeler box on the same object, scored above a share of the tricycle's) keeps from being tracked."""
+    from detection.pipeline import PipelineSettings, overlapped_by_higher
+
+    settings = PipelineSettings()
+    dropped = {"true_boxes_dropped": 0, "false_boxes_dropped": 0}
+    for name, (truth, boxes, scores) in photos.items():
+        confident = scores >= OPERATING_CONF
+        hits = match(truth, boxes[confident])
+        rule = overlapped_by_higher(boxes[confident], scores[confident], *distractors[name],
+                                    settings.distractor_box_iou, settings.distractor_score_share)
+        dropped["true_boxes_dropped"] += int((rule & hits).sum())
+        dropped["false_boxes_dropped"] += int((rule & ~hits).sum())
+    return dropped
 
 
 def main(argv: list[str] | None = None) -> None:
