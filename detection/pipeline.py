@@ -46,7 +46,7 @@ class PipelineSettings:
     distractor_score_share: float = 0.5
     """1.0 drops a vehicle box only for a higher-scored distractor; 0.5 also where the model is half as sure of the
     distractor. Chosen on the Jakarta clip (no tricycles: false tricycle sightings 17 -> 10 at 1.0 -> 7 at 0.5) and
-    checked on the auto-rickshaw VAL photos, where it stops 5 of 37 false tricycle boxes and none of 126 right ones."""
+    checked on the auto-rickshaw VAL photos, where it stops 3 of 37 false tricycle boxes and none of 126 right ones."""
 
 
 @dataclass(frozen=True)

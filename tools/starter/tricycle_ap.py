@@ -10,7 +10,9 @@ under two classes; what is left is matched greedily by score to the labelled box
 The AP50 is also given by COCO's size ranges (box area in the photo's own pixels): for the small three-wheelers
 (under 32 x 32) and for the rest. As COCO does, a range's score ignores the labelled boxes outside it, the boxes that
 hit those, and the unmatched boxes outside it. And the photo with the most three-wheelers missed at the operating
-confidence is named, with the AP50 of the split without it: one crowded photo can hold much of the gap.
+confidence is named, with the AP50 of the split without it: one crowded photo can hold much of the gap. Last, for a
+model that the demo class map fits, how many right and wrong tricycle boxes the pipeline's distractor rule would
+keep from being tracked (a car or two-wheeler box on the same object: detection/pipeline.py).
 """
 
 from __future__ import annotations
@@ -130,8 +132,9 @@ def tricycle_ap50(weights: Path, imgsz: int | tuple[int, int] = 512, tricycle_cl
         truth = np.array([box for _, box in read_yolo_boxes(label)]).reshape(-1, 4) * [width, height, width, height]
         photos[image.name] = (truth, *pooled(result.boxes.xyxy.numpy(), result.boxes.conf.numpy()))
         if distractor_ids:
-            seen = model.predict(str(image), imgsz=imgsz, conf=0.05, iou=0.7, device="cpu", classes=distractor_ids,
-                                 verbose=False)[0].boxes
+            # the pipeline sees the distractors its detector keeps: those at the operating confidence
+            seen = model.predict(str(image), imgsz=imgsz, conf=OPERATING_CONF, iou=0.7, device="cpu",
+                                 classes=distractor_ids, verbose=False)[0].boxes
             distractors[image.name] = (seen.xyxy.numpy(), seen.conf.numpy())
     scores, hits, positives = scored(list(photos.values()), every_area)
     confident = scores >= OPERATING_CONF
