@@ -1,8 +1,9 @@
 """One camera's pipeline: frames in, sighting events out.
 
-detect (batched) -> keep vehicle classes -> track (ByteTrack/BoT-SORT) -> zone with inertia -> plate check -> sighting
-book (thresholds, vote, evidence) -> events. Everything that must survive a restart (tracker, open tracks, zone
-counters) lives in `PipelineCheckpoint`, which pickles; the model and the plate reader do not, and are handed in again.
+detect (batched) -> keep vehicle classes (one box a vehicle, none on a distractor's box) -> track (ByteTrack/BoT-SORT)
+-> zone with inertia -> plate check -> sighting book (thresholds, vote, evidence) -> events. Everything that must
+survive a restart (tracker, open tracks, zone counters) lives in `PipelineCheckpoint`, which pickles; the model and
+the plate reader do not, and are handed in again.
 """
 
 from __future__ import annotations
