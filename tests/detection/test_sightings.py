@@ -259,8 +259,8 @@ def test_overlapping_boxes_of_one_vehicle_are_tracked_once(boxes, suppressed):
         (0.9, 110, None, 1),  # the rule switched off
     ],
 )
-def test_a_vehicle_box_on_a_better_scored_distractor_is_not_tracked(person_score, person_x, distractor_box_iou,
-                                                                     tricycle_sightings):
+def test_a_vehicle_box_on_a_distractor_the_model_is_half_as_sure_of_is_not_tracked(
+        person_score, person_x, distractor_box_iou, tricycle_sightings):
     # `person` is listed as `ignore` in CLASS_MAP, so it plays the distractor (a car or two-wheeler in a real map)
     per_frame = [dets(moving(n, score=0.6, cls="tricycle"), moving(n, score=person_score, cls="person", x=person_x))
                  for n in range(12)]
