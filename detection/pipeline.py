@@ -99,6 +99,11 @@ class PipelineCheckpoint:
         return clone
 
 
+def box_areas(boxes: np.ndarray) -> np.ndarray:
+    """Area of each xyxy box."""
+    return (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+
+
 def _intersections(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Intersection areas of every box of `a` (rows) with every box of `b` (columns), and the boxes' own areas."""
     x1 = np.maximum(a[:, None, 0], b[None, :, 0])
@@ -106,11 +111,7 @@ def _intersections(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray
     x2 = np.minimum(a[:, None, 2], b[None, :, 2])
     y2 = np.minimum(a[:, None, 3], b[None, :, 3])
     inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-
-    def area(boxes: np.ndarray) -> np.ndarray:
-        return np.maximum((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]), 1e-9)
-
-    return inter, area(a), area(b)
+    return inter, np.maximum(box_areas(a), 1e-9), np.maximum(box_areas(b), 1e-9)
 
 
 def _iou(inter: np.ndarray, area_a: np.ndarray, area_b: np.ndarray) -> np.ndarray:
@@ -156,7 +157,7 @@ def assign_plates(
     v = vehicle_boxes
     inside_x = (cx[None, :] >= v[:, 0:1]) & (cx[None, :] <= v[:, 2:3])
     holds = inside_x & (cy[None, :] >= v[:, 1:2]) & (cy[None, :] <= v[:, 3:4])
-    areas = (v[:, 2] - v[:, 0]) * (v[:, 3] - v[:, 1])
+    areas = box_areas(v)
     for p in range(len(plate_boxes)):
         holders = np.flatnonzero(holds[:, p])
         if len(holders) == 0:

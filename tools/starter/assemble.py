@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from detection.pipeline import box_areas
 from tools.starter.classes import (AUTO_RICKSHAW_CLASS, AUTORICKSHAW, CCPD_SAMPLES, CLASS_ID, COCO_PT,
                                    COCO_TO_STARTER, OVERPASS_VIDEO, PLATE_PT, ROBOFLOW_PLATES, STARTER_CLASSES)
 
@@ -64,11 +65,6 @@ class Assembly:
         return {"data_yaml": str(self.data_yaml), "images": dict(self.images),
                 "boxes": {source: dict(counts) for source, counts in self.boxes.items()},
                 "pseudo_boxes_dropped_on_tricycles": self.dropped_overlaps}
-
-
-def box_areas(boxes: np.ndarray) -> np.ndarray:
-    """Area of each xyxy box."""
-    return (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
 
 
 def iou_and_inside(box: np.ndarray, others: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -25,7 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from tools.starter.assemble import box_areas, iou_and_inside, read_yolo_boxes
+from detection.pipeline import box_areas
+from tools.starter.assemble import iou_and_inside, read_yolo_boxes
 from tools.starter.classes import AUTORICKSHAW, DEMO_DIR, TRICYCLE_CLASSES
 
 MATCH_IOU = 0.5
